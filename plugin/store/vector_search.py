@@ -1,0 +1,119 @@
+"""Similarity search SQL over the product vector table.
+
+The query orders by ``embedding::vector(n) <=> query`` exactly as the partial
+HNSW index is defined, so PostgreSQL can use it; filters sit in the same WHERE
+clause, and pgvector 0.8's iterative index scan keeps reading the index until k
+rows pass them. Where a filter is so narrow that the index scan gives up (or
+the allowed ids are few), the same query runs as an exact scan instead, so a
+search asked for k rows returns k whenever k products pass the filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection, transaction
+
+from ..engine.filters import CandidateFilter
+from ..engine.store import Neighbor
+from ..models import EmbeddingSpace, ProductVector
+from .spaces import vector_expression
+
+TABLE = ProductVector._meta.db_table
+
+# Below this many allowed ids an exact scan over just those rows beats the index.
+EXACT_SEARCH_MAX_IDS = 2000
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    ef_search: int = 100
+    # Upper bound on index tuples an iterative scan may visit before giving up.
+    max_scan_tuples: int = 20000
+
+
+def vector_literal(vector: np.ndarray) -> str:
+    return "[" + ",".join(f"{float(x):.7g}" for x in vector) + "]"
+
+
+def decode_vector(raw: bytes | memoryview) -> np.ndarray:
+    """pgvector's binary send format: int16 dims, int16 unused, float4 big-endian values."""
+    return np.frombuffer(bytes(raw)[4:], dtype=">f4").astype(np.float32)
+
+
+def filter_sql(candidate_filter: CandidateFilter, column: str) -> tuple[str, list]:
+    """WHERE fragments (each starting with AND) and their params for a candidate filter."""
+    clauses: list[str] = []
+    params: list = []
+    if candidate_filter.allowed_ids is not None:
+        clauses.append(f" AND {column} = ANY(%s)")
+        params.append(sorted(candidate_filter.allowed_ids))
+    if candidate_filter.excluded_ids:
+        clauses.append(f" AND NOT ({column} = ANY(%s))")
+        params.append(sorted(candidate_filter.excluded_ids))
+    if candidate_filter.condition is not None:
+        clauses.append(" AND " + candidate_filter.condition.render(column))
+        params.extend(candidate_filter.condition.params)
+    return "".join(clauses), params
+
+
+def nearest_sql(
+    space: EmbeddingSpace, query: np.ndarray, k: int, candidate_filter: CandidateFilter
+) -> tuple[str, list]:
+    """The search statement and its params (also used by the benchmark as 'raw SQL')."""
+    if query.shape != (space.dimensions,):
+        raise ValueError(
+            f"query has {query.shape[-1]} dimensions, the active space "
+            f"({space.model_name}) has {space.dimensions}"
+        )
+    expression = vector_expression(space)
+    where, params = filter_sql(candidate_filter, "v.product_id")
+    sql = (
+        f"SELECT v.product_id, {expression} <=> %s::vector({int(space.dimensions)}) AS distance, "
+        f"vector_send(v.embedding) FROM {TABLE} v "
+        f"WHERE v.space_id = {int(space.pk)}{where} "
+        f"ORDER BY {expression} <=> %s::vector({int(space.dimensions)}) LIMIT %s"
+    )
+    literal = vector_literal(query)
+    return sql, [literal, *params, literal, int(k)]
+
+
+def nearest(
+    space: EmbeddingSpace,
+    query: np.ndarray,
+    k: int,
+    candidate_filter: CandidateFilter,
+    settings: SearchSettings = SearchSettings(),
+) -> list[Neighbor]:
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    sql, params = nearest_sql(space, np.asarray(query, dtype=np.float32), k, candidate_filter)
+    exact = (
+        candidate_filter.allowed_ids is not None
+        and len(candidate_filter.allowed_ids) <= EXACT_SEARCH_MAX_IDS
+    )
+    rows = _run(sql, params, max(settings.ef_search, k), settings, exact=exact)
+    if len(rows) < k and not exact:
+        rows = _run(sql, params, max(settings.ef_search, k), settings, exact=True)
+    neighbors = [
+        Neighbor(int(pid), 1.0 - float(distance), decode_vector(raw)) for pid, distance, raw in rows
+    ]
+    # relaxed_order iterative scans may return rows slightly out of order.
+    neighbors.sort(key=lambda n: (-n.similarity, n.product_id))
+    return neighbors
+
+
+def _run(
+    sql: str, params: Sequence, ef_search: int, settings: SearchSettings, *, exact: bool
+) -> list[tuple]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if exact:
+            cursor.execute("SET LOCAL enable_indexscan = off")
+        else:
+            cursor.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
+            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            cursor.execute(f"SET LOCAL hnsw.max_scan_tuples = {int(settings.max_scan_tuples)}")
+        cursor.execute(sql, params)
+        return cursor.fetchall()
