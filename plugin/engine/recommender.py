@@ -24,7 +24,9 @@ class RankingConfig:
     """How candidates are found and re-ranked."""
 
     candidate_pool: int = 100
-    diversity: float = 0.2
+    diversity: float = 0.1
+    # Re-ranking nudge towards what sells: relevance + weight * popularity_boost.
+    popularity_weight: float = 0.2
     exclude_purchased: bool = True
     exclude_seen: bool = True
     history_limit: int = 200
@@ -37,6 +39,8 @@ class RankingConfig:
             raise ValueError(f"candidate_pool must be at least 1, got {self.candidate_pool}")
         if not 0.0 <= self.diversity <= 1.0:
             raise ValueError(f"diversity must be between 0 and 1, got {self.diversity}")
+        if self.popularity_weight < 0:
+            raise ValueError(f"popularity_weight must not be negative, got {self.popularity_weight}")
         if not 0.0 <= self.context_weight <= 1.0:
             raise ValueError(f"context_weight must be between 0 and 1, got {self.context_weight}")
         if self.history_limit < 1:
@@ -58,6 +62,13 @@ class RecommendationList:
     shopper_key: str | None
     channel: str
     items: list[Recommendation]
+
+
+def popularity_boost(popularity: np.ndarray, top_popularity: float) -> np.ndarray:
+    """Popularity on a 0..1 log scale relative to the most popular product."""
+    if top_popularity <= 0:
+        return np.zeros_like(popularity, dtype=np.float64)
+    return np.log1p(np.maximum(popularity, 0.0)) / np.log1p(top_popularity)
 
 
 def _check_k(k: int) -> None:
@@ -143,7 +154,9 @@ class Recommender:
         items: list[Recommendation] = []
         if query is not None:
             neighbors = self.store.nearest(query, max(config.candidate_pool, k), flt)
-            items = self._rerank(neighbors, k, history, vectors, context_product_id, context)
+            items = self._rerank(
+                neighbors, k, history, vectors, context_product_id, context, channel
+            )
         if len(items) < k:
             items += self._fallback(channel, k - len(items), flt.excluding(i.product_id for i in items))
         list_id = None
@@ -154,7 +167,11 @@ class Recommender:
         return RecommendationList(list_id, shopper_key, channel, items)
 
     def similar_products(
-        self, product_id: int, k: int = 10, candidate_filter: CandidateFilter = NO_FILTER
+        self,
+        product_id: int,
+        k: int = 10,
+        candidate_filter: CandidateFilter = NO_FILTER,
+        channel: str | None = None,
     ) -> list[Recommendation]:
         """Products most like ``product_id`` by text, itself excluded, lightly diversified."""
         _check_k(k)
@@ -163,7 +180,7 @@ class Recommender:
             raise UnknownProductError(product_id)
         flt = candidate_filter.excluding([product_id])
         neighbors = self.store.nearest(vector, max(self.ranking_config.candidate_pool, k), flt)
-        return self._rerank(neighbors, k, [], {product_id: vector}, product_id, vector)
+        return self._rerank(neighbors, k, [], {product_id: vector}, product_id, vector, channel)
 
     # -- steps ------------------------------------------------------------------
 
@@ -213,10 +230,15 @@ class Recommender:
         vectors: dict[int, np.ndarray],
         context_product_id: int | None,
         context: np.ndarray | None,
+        channel: str | None = None,
     ) -> list[Recommendation]:
         if not neighbors:
             return []
         relevance = np.array([n.similarity for n in neighbors], dtype=np.float64)
+        if self.ranking_config.popularity_weight > 0:
+            relevance = relevance + self.ranking_config.popularity_weight * self._popularity(
+                [n.product_id for n in neighbors], channel
+            )
         candidate_vectors = np.stack([n.vector for n in neighbors]).astype(np.float32)
         picked = mmr(relevance, candidate_vectors, k, self.ranking_config.diversity)
         events = strongest_events(history)
@@ -240,6 +262,12 @@ class Recommender:
             items.append(Recommendation(neighbors[index].product_id, float(relevance[index]), reason))
         return items
 
+    def _popularity(self, product_ids: list[int], channel: str | None) -> np.ndarray:
+        weights = {e.value: w for e, w in self.profile_config.event_weights.items()}
+        half_life = self.ranking_config.popularity_half_life_days
+        scores, top = self.store.popularity(product_ids, channel, weights, half_life, self.clock())
+        return popularity_boost(np.array([scores.get(p, 0.0) for p in product_ids]), top)
+
     def _fallback(self, channel: str, k: int, flt: CandidateFilter) -> list[Recommendation]:
         """Cold start: channel best-sellers, then shop-wide ones, then the newest products."""
         config = self.ranking_config
@@ -252,9 +280,13 @@ class Recommender:
                 scope, k - len(items), flt, weights,
                 config.popularity_half_life_days, self.clock(),
             )
-            for product_id, score in ranked:
+            if not ranked:
+                continue
+            # Scores on the same 0..1 scale as the popularity boost of ranked lists.
+            boosts = popularity_boost(np.array([s for _, s in ranked]), ranked[0][1])
+            for (product_id, _), boost in zip(ranked, boosts):
                 items.append(
-                    Recommendation(product_id, float(score), Reason(ReasonKind.POPULAR, channel=scope or ""))
+                    Recommendation(product_id, float(boost), Reason(ReasonKind.POPULAR, channel=scope or ""))
                 )
             flt = flt.excluding(pid for pid, _ in ranked)
         if len(items) < k:

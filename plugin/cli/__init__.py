@@ -1,0 +1,1 @@
+"""The ``saleor-personalization`` command line."""

@@ -1,0 +1,38 @@
+"""``saleor-personalization db url|start|stop``: the embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from ..standalone import embedded_db
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "db",
+        help="manage the embedded PostgreSQL (ignored when DATABASE_URL is set)",
+        description=f"The embedded PostgreSQL keeps its data in {embedded_db.data_dir()} "
+        f"(set {embedded_db.HOME_ENV} to move it).",
+    )
+    parser.add_argument("action", choices=["url", "start", "stop"])
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if os.environ.get("DATABASE_URL") and args.action != "stop":
+        print(os.environ["DATABASE_URL"])
+        return 0
+    if args.action == "start":
+        print(embedded_db.start())
+        return 0
+    if args.action == "url":
+        url = embedded_db.url()
+        if url is None:
+            print("the embedded database is not running: saleor-personalization db start")
+            return 1
+        print(url)
+        return 0
+    stopped = embedded_db.stop()
+    print("stopped" if stopped else "the embedded database was not running")
+    return 0

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+from django.db import connection, transaction
+
+from saleor_personalization.engine.filters import NO_FILTER, CandidateFilter, SqlCondition
+from saleor_personalization.store import DjangoStore
+from saleor_personalization.store.vector_search import nearest_sql
+
+pytestmark = pytest.mark.django_db
+
+COUNT, DIMS = 3000, 16
+
+
+def exact_top(vectors: np.ndarray, query: np.ndarray, k: int, allowed=None) -> list[int]:
+    scores = vectors @ query
+    order = [int(i) + 1 for i in np.argsort(-scores, kind="stable")]
+    if allowed is not None:
+        order = [pid for pid in order if pid in allowed]
+    return order[:k]
+
+
+def unit_rows(count: int, dims: int, seed: int) -> np.ndarray:
+    rows = np.random.default_rng(seed).normal(size=(count, dims)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def catalog(make_space):
+    space, vectors = make_space(COUNT, DIMS)
+    return DjangoStore(), space, vectors
+
+
+def test_unfiltered_search_matches_exact_search(catalog):
+    store, _space, vectors = catalog
+    query = unit_rows(1, DIMS, seed=42)[0]
+    found = store.nearest(query, 10, NO_FILTER)
+    assert len(found) == 10
+    # HNSW is approximate; on 3,000 points with ef_search=100 it finds the true top 10.
+    assert [n.product_id for n in found] == exact_top(vectors, query, 10)
+    assert found[0].similarity == pytest.approx(float(vectors[found[0].product_id - 1] @ query), abs=1e-5)
+    assert np.allclose(found[0].vector, vectors[found[0].product_id - 1], atol=1e-6)
+
+
+def test_allowed_ids_keeping_one_percent_still_returns_k_exact_rows(catalog):
+    store, _space, vectors = catalog
+    allowed = set(range(1, COUNT + 1, 100))  # 30 products, 1%
+    query = unit_rows(1, DIMS, seed=7)[0]
+    found = store.nearest(query, 10, CandidateFilter.allow(allowed))
+    assert [n.product_id for n in found] == exact_top(vectors, query, 10, allowed)
+
+
+def test_sql_condition_keeping_one_percent_returns_k_rows(catalog):
+    store, _space, vectors = catalog
+    condition = SqlCondition("{product_id} %% 100 = %s", (1,))
+    query = unit_rows(1, DIMS, seed=8)[0]
+    found = store.nearest(query, 10, CandidateFilter(condition=condition))
+    allowed = {pid for pid in range(1, COUNT + 1) if pid % 100 == 1}
+    assert [n.product_id for n in found] == exact_top(vectors, query, 10, allowed)
+
+
+def test_excluded_ids_are_never_returned(catalog):
+    store, _space, vectors = catalog
+    query = vectors[0]
+    best = exact_top(vectors, query, 5)
+    found = store.nearest(query, 5, NO_FILTER.excluding(best[:3]))
+    assert [n.product_id for n in found] == exact_top(vectors, query, 8)[3:8]
+
+
+def test_filter_with_fewer_matches_than_k_returns_all_matches(catalog):
+    store, _space, _vectors = catalog
+    found = store.nearest(unit_rows(1, DIMS, 3)[0], 10, CandidateFilter.allow([5, 6, 7]))
+    assert sorted(n.product_id for n in found) == [5, 6, 7]
+
+
+def test_the_search_statement_can_use_the_hnsw_index(catalog):
+    _store, space, _vectors = catalog
+    sql, params = nearest_sql(space, unit_rows(1, DIMS, 1)[0], 10, NO_FILTER)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert f"personalization_hnsw_{space.pk}" in plan
+
+
+def test_query_of_the_wrong_dimension_is_rejected(catalog):
+    store, _space, _vectors = catalog
+    with pytest.raises(ValueError, match="3 dimensions, the active space .* has 16"):
+        store.nearest(np.ones(3, dtype=np.float32), 10, NO_FILTER)
