@@ -3,8 +3,8 @@ import math
 
 import numpy as np
 import pytest
+from tiny_eval_data import tiny_dataset
 
-from saleor_personalization.engine.evaluation.datasets import EvalDataset
 from saleor_personalization.engine.evaluation.methods import (
     ItemKNNScorer,
     PopularityScorer,
@@ -12,25 +12,8 @@ from saleor_personalization.engine.evaluation.methods import (
     item_similarity,
 )
 
-# Five users, five items. User 4 saw item 4 but did not like it (weight 0).
-# Positive user sets per item: 0 {u0, u1, u4}, 1 {u0, u2}, 2 {u1, u2}, 3 {u3}, 4 {}.
-HISTORIES = [[0, 1], [0, 2], [1, 2], [3], [0, 4]]
-WEIGHTS = [[1, 1], [1, 1], [1, 1], [1], [1, 0]]
 SIM_01 = SIM_02 = 1 / math.sqrt(6)  # one shared user / sqrt(3 * 2)
 SIM_12 = 1 / 2  # one shared user / sqrt(2 * 2)
-
-
-def tiny_dataset() -> EvalDataset:
-    return EvalDataset(
-        name="tiny",
-        item_ids=["a", "b", "c", "d", "e"],
-        item_texts=[""] * 5,
-        histories=[np.array(h) for h in HISTORIES],
-        history_weights=[np.array(w, dtype=np.float32) for w in WEIGHTS],
-        history_times=None,
-        targets=np.array([2, 1, 3, 0, 1]),
-        exclude=[np.array(sorted(set(h))) for h in HISTORIES],
-    )
 
 
 def test_baselines_satisfy_the_scorer_protocol():

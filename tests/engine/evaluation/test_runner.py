@@ -4,9 +4,11 @@ import sys
 
 import numpy as np
 import pytest
+from tiny_eval_data import HISTORIES, TARGETS, tiny_dataset
+
+from saleor_personalization.engine.evaluation.datasets import EvalDataset
 
 from saleor_personalization.engine.evaluation import report, runner
-from saleor_personalization.engine.evaluation.datasets import EvalDataset
 from saleor_personalization.engine.evaluation.methods import (
     ItemKNNScorer,
     PopularityScorer,
@@ -18,23 +20,6 @@ from saleor_personalization.engine.evaluation.runner import (
     register_method,
 )
 
-HISTORIES = [[0, 1], [0, 2], [1, 2], [3], [0, 4]]
-WEIGHTS = [[1, 1], [1, 1], [1, 1], [1], [1, 0]]
-TARGETS = [2, 1, 3, 0, 1]
-
-
-def tiny_dataset() -> EvalDataset:
-    return EvalDataset(
-        name="tiny",
-        item_ids=["a", "b", "c", "d", "e"],
-        item_texts=[""] * 5,
-        histories=[np.array(h) for h in HISTORIES],
-        history_weights=[np.array(w, dtype=np.float32) for w in WEIGHTS],
-        history_times=None,
-        targets=np.array(TARGETS),
-        exclude=[np.array(sorted(set(h))) for h in HISTORIES],
-        protocol="Tiny protocol.",
-    )
 
 
 class FixedScorer:
