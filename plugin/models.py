@@ -95,6 +95,7 @@ class InteractionEvent(models.Model):
     recommendation_list = models.ForeignKey(
         RecommendationList, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
+    source_ref = models.CharField(max_length=200, null=True, blank=True, unique=True)
 
     class Meta:
         db_table = "personalization_interaction_event"
@@ -122,3 +123,17 @@ class ShopperProfile(models.Model):
                 fields=["shopper_key", "space"], name="personalization_profile_unique_shopper"
             ),
         ]
+
+
+class PendingRefresh(models.Model):
+    """Products whose vectors must be checked again (their text may have changed).
+
+    Written by save hooks, consumed by the refresh task; rows left behind (a
+    worker or the broker was down) are picked up by the periodic sweep.
+    """
+
+    product_id = models.BigIntegerField(primary_key=True)
+    marked_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        db_table = "personalization_pending_refresh"

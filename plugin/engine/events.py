@@ -41,6 +41,9 @@ class Event:
     occurred_at: datetime
     channel: str = ""
     recommendation_list_id: str | None = None
+    # Idempotency key from the source system (e.g. an order line): an event
+    # with a key already recorded is ignored, so replays and retries are safe.
+    source_ref: str | None = None
 
     def __post_init__(self) -> None:
         if not self.shopper_key or len(self.shopper_key) > 128:

@@ -93,18 +93,23 @@ class Recommender:
 
     # -- learning from events -------------------------------------------------
 
-    def track(self, event: Event) -> None:
-        """Record an event and fold it into the shopper's long-term profile."""
+    def track(self, event: Event) -> bool:
+        """Record an event and fold it into the shopper's long-term profile.
+
+        Returns False (and changes nothing) for an event already recorded.
+        """
         vector = self.store.vectors([event.product_id]).get(event.product_id)
         if vector is None:
             raise UnknownProductError(event.product_id)
-        self.store.record(event)
+        if not self.store.record(event):
+            return False
         self.store.update_profile(
             event.shopper_key,
             lambda state: profiles.add_event(
                 state, vector, event.event_type, event.occurred_at, self.profile_config
             ),
         )
+        return True
 
     def rebuild_profile(self, shopper_key: str) -> profiles.LongTermState | None:
         """Recompute a long-term profile from the stored events (after a merge or model switch)."""
@@ -181,6 +186,29 @@ class Recommender:
         flt = candidate_filter.excluding([product_id])
         neighbors = self.store.nearest(vector, max(self.ranking_config.candidate_pool, k), flt)
         return self._rerank(neighbors, k, [], {product_id: vector}, product_id, vector, channel)
+
+    def similar_products_many(
+        self,
+        product_ids: Sequence[int],
+        k: int = 10,
+        candidate_filter: CandidateFilter = NO_FILTER,
+        channel: str | None = None,
+    ) -> dict[int, list[Recommendation]]:
+        """:meth:`similar_products` for a page of products at once; unknown ids map to []."""
+        _check_k(k)
+        pool = max(self.ranking_config.candidate_pool // 2, k)
+        neighbors = self.store.nearest_many(list(product_ids), pool, candidate_filter)
+        sources = self.store.vectors(sorted(neighbors))
+        results: dict[int, list[Recommendation]] = {}
+        for product_id in product_ids:
+            vector = sources.get(product_id)
+            found = neighbors.get(product_id, [])
+            results[product_id] = (
+                self._rerank(found, k, [], {product_id: vector}, product_id, vector, channel)
+                if vector is not None
+                else []
+            )
+        return results
 
     # -- steps ------------------------------------------------------------------
 

@@ -42,6 +42,11 @@ class ProductVectorStore(Protocol):
     ) -> list[Neighbor]:
         """Up to ``k`` products most cosine-similar to ``query``, best first."""
 
+    def nearest_many(
+        self, product_ids: Sequence[int], k: int, candidate_filter: CandidateFilter
+    ) -> dict[int, list[Neighbor]]:
+        """For each product, its ``k`` nearest other products (one round trip)."""
+
     def vectors(self, product_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Vectors of those ids that have one."""
 
@@ -50,7 +55,8 @@ class ProductVectorStore(Protocol):
 
 
 class InteractionStore(Protocol):
-    def record(self, event: Event) -> None: ...
+    def record(self, event: Event) -> bool:
+        """Store an event; False when its ``source_ref`` was already recorded."""
 
     def history(self, shopper_key: str, limit: int) -> list[Event]:
         """The shopper's newest ``limit`` events, oldest first."""

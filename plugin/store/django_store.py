@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from ..engine.events import Event, EventType
 from ..engine.filters import CandidateFilter
@@ -49,6 +49,13 @@ class DjangoStore:
         self, query: np.ndarray, k: int, candidate_filter: CandidateFilter
     ) -> list[Neighbor]:
         return vector_search.nearest(self.space, query, k, candidate_filter, self.search_settings)
+
+    def nearest_many(
+        self, product_ids: Sequence[int], k: int, candidate_filter: CandidateFilter
+    ) -> dict[int, list[Neighbor]]:
+        return vector_search.nearest_many(
+            self.space, product_ids, k, candidate_filter, self.search_settings
+        )
 
     def vectors(self, product_ids: Sequence[int]) -> dict[int, np.ndarray]:
         if not product_ids:
@@ -105,15 +112,24 @@ class DjangoStore:
 
     # -- interactions ---------------------------------------------------------------
 
-    def record(self, event: Event) -> None:
-        InteractionEvent.objects.create(
+    def record(self, event: Event) -> bool:
+        row = InteractionEvent(
             shopper_key=event.shopper_key,
             product_id=event.product_id,
             event_type=event.event_type.value,
             channel=event.channel,
             occurred_at=event.occurred_at,
             recommendation_list_id=event.recommendation_list_id,
+            source_ref=event.source_ref,
         )
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            if event.source_ref is None:
+                raise
+            return False
+        return True
 
     def history(self, shopper_key: str, limit: int) -> list[Event]:
         rows = (

@@ -102,3 +102,10 @@ def test_popularity_of_given_products_and_of_the_channel_top(store):
     assert scores == {2: pytest.approx(1.0)}
     assert top == pytest.approx(5.0)
     assert store.popularity([1], "nowhere", WEIGHTS, 7.0, NOW) == ({}, 0.0)
+
+
+def test_events_with_the_same_source_ref_are_recorded_once(store):
+    event = Event("u:1", 1, "purchase", NOW, "web", source_ref="order:1:line:1")
+    assert store.record(event) is True
+    assert store.record(event) is False
+    assert InteractionEvent.objects.filter(shopper_key="u:1").count() == 1

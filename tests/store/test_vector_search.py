@@ -86,3 +86,14 @@ def test_query_of_the_wrong_dimension_is_rejected(catalog):
     store, _space, _vectors = catalog
     with pytest.raises(ValueError, match="3 dimensions, the active space .* has 16"):
         store.nearest(np.ones(3, dtype=np.float32), 10, NO_FILTER)
+
+
+def test_nearest_many_answers_a_page_of_products_in_one_query(catalog, django_assert_num_queries):
+    store, _space, vectors = catalog
+    allowed = set(range(1, COUNT + 1, 100))
+    with django_assert_num_queries(7):  # active space; SAVEPOINT, 3 x SET, SELECT, RELEASE
+        found = store.nearest_many([1, 2, 3, 999999], 5, CandidateFilter.allow(allowed))
+    assert sorted(found) == [1, 2, 3]
+    for source in (1, 2, 3):
+        expected = [pid for pid in exact_top(vectors, vectors[source - 1], 6, allowed) if pid != source][:5]
+        assert [n.product_id for n in found[source]] == expected
