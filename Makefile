@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DATASETS ?= ../shared/datasets
 
-.PHONY: venv demo test evaluate bench clean
+.PHONY: venv demo test test-saleor evaluate bench clean
 
 venv: $(STAMP)
 
@@ -35,3 +35,11 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The Saleor integration suite, in an environment where Saleor 3.23 is installed
+# (see README, "Install into Saleor"):
+#   make test-saleor SALEOR_PYTHON=/path/to/saleor/.venv/bin/python [SALEOR_DIR=/path/to/saleor]
+SALEOR_DIR ?= $(abspath $(dir $(SALEOR_PYTHON))../..)
+test-saleor:
+	@test -n "$(SALEOR_PYTHON)" || { echo "Set SALEOR_PYTHON to the Python of a Saleor 3.23 environment (README: Install into Saleor)"; exit 2; }
+	cd tests/saleor_integration && PYTHONPATH=$(SALEOR_DIR) $(SALEOR_PYTHON) -m pytest $(PYTEST_ARGS)

@@ -50,6 +50,10 @@ setup(
         "console_scripts": [
             "saleor-personalization=saleor_personalization.cli.main:main",
         ],
+        # Saleor adds the entry point's name to INSTALLED_APPS and loads the plugin class.
+        "saleor.plugins": [
+            "saleor_personalization=saleor_personalization.saleor_adapter.plugin:PersonalizationPlugin",
+        ],
     },
     classifiers=[
         "Framework :: Django",

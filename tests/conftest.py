@@ -15,6 +15,18 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# The Saleor integration suite needs Saleor's Django settings, so it runs in its
+# own pytest session (its folder is its own rootdir): `make test-saleor`.
+collect_ignore = ["saleor_integration"]
+SALEOR_SUITE_LINE = (
+    "Saleor integration suite not run in this session (it needs a Saleor 3.23 environment): "
+    "make test-saleor SALEOR_PYTHON=/path/to/saleor/.venv/bin/python"
+)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    terminalreporter.write_line(SALEOR_SUITE_LINE)
+
 
 def _configure_django() -> None:
     # At import time, not in pytest_configure: conftest files of sub-folders are

@@ -66,8 +66,44 @@ def _server(create: bool):
 def start(database: str = DATABASE_NAME) -> str:
     """Start (or reuse) the embedded server, create ``database``, return its URL."""
     server = _server(create=True)
-    _ensure_database(server.get_uri("postgres"), database)
+    admin_url = server.get_uri("postgres")
+    _ensure_pgcrypto_placeholder(admin_url)
+    _ensure_database(admin_url, database)
     return server.get_uri(database)
+
+
+# Saleor's migrations run CREATE EXTENSION pgcrypto but never call it (they use
+# PostgreSQL's built-in gen_random_uuid); the wheel ships no pgcrypto, so an empty
+# placeholder on extension_control_path lets a Saleor database live here too.
+_PGCRYPTO_CONTROL = (
+    "# Placeholder installed by saleor-personalization: Saleor only needs the\n"
+    "# extension to exist; gen_random_uuid() is built into PostgreSQL 13+.\n"
+    "comment = 'placeholder for pgcrypto (not the real extension)'\n"
+    "default_version = '1.3'\nrelocatable = true\ntrusted = true\n"
+)
+_PGCRYPTO_SQL = '\\echo Use "CREATE EXTENSION pgcrypto" to load this file. \\quit\n'
+
+
+def extensions_dir() -> Path:
+    """A share folder with our placeholder extensions (next to the data folder)."""
+    return home() / "pg_extensions"
+
+
+def _ensure_pgcrypto_placeholder(admin_url: str) -> None:
+    import psycopg
+
+    folder = extensions_dir() / "extension"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pgcrypto.control").write_text(_PGCRYPTO_CONTROL)
+    (folder / "pgcrypto--1.3.sql").write_text(_PGCRYPTO_SQL)
+    for path in (extensions_dir(), folder, *folder.iterdir()):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    # Each element names a share folder; PostgreSQL appends /extension itself.
+    wanted = f"$system:{extensions_dir()}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if conn.execute("SHOW extension_control_path").fetchone()[0] != wanted:
+            conn.execute(f"ALTER SYSTEM SET extension_control_path = '{wanted}'")
+            conn.execute("SELECT pg_reload_conf()")
 
 
 def url() -> str | None:

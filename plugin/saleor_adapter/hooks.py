@@ -1,0 +1,92 @@
+"""What Saleor's events set in motion. Nothing here may break Saleor's operation.
+
+Every hook runs inside a savepoint and swallows (and logs) its own errors, so a
+product save, checkout or order succeeds whatever happens to personalization.
+Work is enqueued on commit; if the broker is down the product stays marked
+dirty and the periodic sweep picks it up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from django.db import transaction
+
+from .. import tasks
+from . import jobs, services
+from .shoppers import email_key, user_key
+
+logger = logging.getLogger(__name__)
+
+# Publishing must fail fast when Redis is down: the request is waiting.
+_PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
+
+def never_raises(hook: Callable[..., None]) -> Callable[..., None]:
+    @wraps(hook)
+    def guarded(*args: Any, **kwargs: Any) -> None:
+        try:
+            with transaction.atomic():
+                hook(*args, **kwargs)
+        except Exception:  # a plugin failure must never fail Saleor's operation
+            logger.exception("Personalization hook %s failed", hook.__name__)
+
+    return guarded
+
+
+def enqueue_on_commit(task, *args: Any) -> None:
+    def send() -> None:
+        try:
+            task.apply_async(args=args, retry=True, retry_policy=_PUBLISH_RETRY)
+        except Exception:  # broker down: logged; dirty rows and the sweep recover
+            logger.exception("Could not enqueue %s", task.name, extra={"task_args": args})
+
+    transaction.on_commit(send)
+
+
+@never_raises
+def products_changed(product_ids: Iterable[int]) -> None:
+    ids = sorted({int(pid) for pid in product_ids if pid is not None})
+    if not ids:
+        return
+    jobs.mark_dirty(ids)
+    enqueue_on_commit(tasks.refresh_product_vectors, ids)
+
+
+@never_raises
+def product_deleted(product_id: int) -> None:
+    from ..store import DjangoStore
+
+    DjangoStore().delete_products([product_id])
+
+
+@never_raises
+def order_placed(order_id: Any) -> None:
+    enqueue_on_commit(tasks.record_order_purchases, str(order_id))
+
+
+@never_raises
+def checkout_changed(token: Any) -> None:
+    enqueue_on_commit(tasks.record_checkout_additions, str(token))
+
+
+@never_raises
+def customer_created(config, user_id: int, email: str | None) -> None:
+    if email:
+        services.merge_shoppers(config, email_key(email), user_key(user_id))
+
+
+@never_raises
+def customer_deleted(user_id: int, email: str | None) -> None:
+    services.forget_shopper(user_key(user_id))
+    if email:
+        services.forget_shopper(email_key(email))
+
+
+@never_raises
+def configuration_saved(model_changed: bool) -> None:
+    if model_changed:
+        enqueue_on_commit(tasks.rebuild_catalog_vectors)

@@ -1,0 +1,112 @@
+"""What the GraphQL fields, hooks and tasks ask of the engine, in Saleor terms."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..engine.encoder import EncoderConfig
+from ..engine.events import Event
+from ..engine.recommender import RankingConfig, Recommendation, Recommender
+from ..store import DjangoStore
+from .availability import sellable_filter
+from .config import PLUGIN_ID, ConfigError, PersonalizationConfig, parse_config
+
+logger = logging.getLogger(__name__)
+
+
+def load_config() -> PersonalizationConfig | None:
+    """The saved configuration when the plugin is switched on, else None (one query)."""
+    from saleor.plugins.models import PluginConfiguration
+
+    row = PluginConfiguration.objects.filter(identifier=PLUGIN_ID, channel__isnull=True).first()
+    if row is None or not row.active:
+        return None
+    try:
+        return parse_config(row.configuration or [])
+    except ConfigError:
+        logger.exception("Personalization plugin configuration is invalid; using defaults")
+        return PersonalizationConfig()
+
+
+def encoder_config(config: PersonalizationConfig) -> EncoderConfig:
+    return EncoderConfig(model=config.embedding_model)
+
+
+def recommender(config: PersonalizationConfig) -> Recommender:
+    return Recommender(
+        DjangoStore(),
+        ranking_config=RankingConfig(
+            diversity=config.diversity, exclude_purchased=config.exclude_purchased
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ServedItem:
+    product_id: int
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class ServedList:
+    id: str | None
+    items: list[ServedItem]
+
+
+def product_names(product_ids: Sequence[int]) -> dict[int, str]:
+    from saleor.product.models import Product
+
+    return dict(Product.objects.filter(id__in=list(product_ids)).values_list("id", "name"))
+
+
+def _served(items: Sequence[Recommendation]) -> list[ServedItem]:
+    sources = {i.reason.product_id for i in items if i.reason.product_id is not None}
+    names = product_names(sorted(sources)) if sources else {}
+    return [ServedItem(i.product_id, i.score, i.reason.render(names)) for i in items]
+
+
+def recommend(
+    config: PersonalizationConfig,
+    channel,
+    shopper_key: str | None,
+    first: int,
+    context_product_id: int | None = None,
+) -> ServedList:
+    """A recommendation list for a shopper in a channel, only of sellable products."""
+    flt = sellable_filter(channel, require_in_stock=config.require_in_stock)
+    result = recommender(config).recommend(
+        shopper_key, channel.slug, first, context_product_id=context_product_id, candidate_filter=flt
+    )
+    return ServedList(result.id, _served(result.items))
+
+
+def similar(
+    config: PersonalizationConfig, channel, product_ids: Sequence[int], first: int
+) -> dict[int, list[ServedItem]]:
+    """Similar sellable products for each product of a page (one search query)."""
+    flt = sellable_filter(channel, require_in_stock=config.require_in_stock)
+    found = recommender(config).similar_products_many(product_ids, first, flt, channel.slug)
+    return {pid: _served(items) for pid, items in found.items()}
+
+
+def track(config: PersonalizationConfig, event: Event) -> bool:
+    return recommender(config).track(event)
+
+
+def merge_shoppers(config: PersonalizationConfig, source_key: str, target_key: str) -> None:
+    """Move a guest's (or guest e-mail's) history into an account."""
+    from ..store import NoActiveSpaceError
+
+    engine = recommender(config)
+    engine.store.merge_shoppers(source_key, target_key)
+    try:
+        engine.rebuild_profile(target_key)
+    except NoActiveSpaceError:
+        pass  # nothing indexed yet: the profile is built on first use
+
+
+def forget_shopper(shopper_key: str) -> None:
+    DjangoStore().forget_shopper(shopper_key)
