@@ -189,3 +189,21 @@ def test_guest_history_is_merged_into_the_account_at_sign_in(recommender):
     result = recommender.recommend("user:9", "web", 2)
     assert categories(result.items) == ["running", "running"]
     assert recommender.recommend("guest:9", "web", 1).items[0].reason.kind is not ReasonKind.HISTORY
+
+
+def test_a_replayed_event_changes_nothing(recommender, store):
+    event = Event("u:1", 21, "purchase", NOW, "web", source_ref="order-line:1")
+    assert recommender.track(event) is True
+    before = store.load_profile("u:1")
+    assert recommender.track(event) is False
+    after = store.load_profile("u:1")
+    assert after.event_count == before.event_count == 1
+    assert after.weight_sum == before.weight_sum
+
+
+def test_similar_products_for_a_page_match_one_by_one(recommender):
+    page = recommender.similar_products_many([1, 12, 999], 3, channel="web")
+    assert page[999] == []
+    for product_id in (1, 12):
+        single = recommender.similar_products(product_id, 3, channel="web")
+        assert [i.product_id for i in page[product_id]] == [i.product_id for i in single]

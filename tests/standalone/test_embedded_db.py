@@ -29,3 +29,11 @@ def test_data_lives_in_the_users_folder_not_the_repo(monkeypatch, tmp_path):
     assert repo_root not in embedded_db.data_dir().parents
     monkeypatch.setenv(embedded_db.HOME_ENV, str(tmp_path / "home"))
     assert embedded_db.data_dir() == tmp_path / "home" / "pgdata"
+
+
+def test_a_saleor_database_can_live_on_the_embedded_server():
+    # Saleor's migrations create pgcrypto; a placeholder stands in for it.
+    url = embedded_db.start("personalization_probe")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pgcrypto")
+        assert conn.execute("SELECT gen_random_uuid()").fetchone()[0] is not None
