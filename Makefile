@@ -1,7 +1,9 @@
 # One command each: `make demo` (the main job), `make test` (the suite).
 # Both create the virtual environment from the repo's own files when missing.
 
-PYTHON312 ?= $(firstword $(shell command -v python3.12) $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12))
+# The first candidate that really runs Python 3.12 (a pyenv shim may exist but not run).
+PYTHON312 ?= $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3.12; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { command -v $$p; break; }; done)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
