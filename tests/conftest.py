@@ -42,6 +42,13 @@ def _configure_django() -> None:
 _configure_django()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_popularity_cache():
+    from saleor_personalization.store.django_store import clear_popularity_cache
+
+    clear_popularity_cache()
+
+
 @pytest.fixture(scope="session")
 def encoder_config():
     """The default packaged MiniLM model, loaded once for the whole run."""

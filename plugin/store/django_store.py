@@ -24,6 +24,8 @@ from . import spaces, vector_search
 
 # Events older than this many popularity half-lives add almost nothing (<0.1%).
 _POPULARITY_HORIZON_HALF_LIVES = 10
+_TOP_POPULARITY_TTL_SECONDS = 300
+_TOP_POPULARITY: dict[tuple, tuple[float, datetime]] = {}
 
 
 class DjangoStore:
@@ -182,14 +184,25 @@ class DjangoStore:
         sql, params = _popularity_query(channel, weights, half_life_days, now)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH scores AS ({sql} GROUP BY e.product_id) "
-                "SELECT product_id, score FROM scores WHERE product_id = ANY(%s) "
-                "UNION ALL SELECT NULL, MAX(score) FROM scores",
+                f"{sql} AND e.product_id = ANY(%s) GROUP BY e.product_id",
                 [*params, list(product_ids)],
             )
-            rows = cursor.fetchall()
-        top = next((float(score or 0.0) for pid, score in rows if pid is None), 0.0)
-        return {int(pid): float(score) for pid, score in rows if pid is not None}, top
+            scores = {int(pid): float(score) for pid, score in cursor.fetchall()}
+        return scores, self._top_popularity(channel, weights, half_life_days, now)
+
+    def _top_popularity(
+        self, channel: str | None, weights: Mapping[str, float], half_life_days: float, now: datetime
+    ) -> float:
+        # The channel's best score needs a full aggregation; it moves slowly, so it
+        # is reused for a few minutes instead of being recomputed per request.
+        key = (channel, tuple(sorted(weights.items())), half_life_days)
+        cached = _TOP_POPULARITY.get(key)
+        if cached is not None and (now - cached[1]).total_seconds() < _TOP_POPULARITY_TTL_SECONDS:
+            return cached[0]
+        top = self.popular(channel, 1, CandidateFilter(), weights, half_life_days, now)
+        value = top[0][1] if top else 0.0
+        _TOP_POPULARITY[key] = (value, now)
+        return value
 
     def save_list(
         self,
@@ -262,6 +275,11 @@ class DjangoStore:
                 shopper_key=shopper_key, space=space, defaults=values
             )
         return new
+
+
+def clear_popularity_cache() -> None:
+    """Forget cached channel tops (tests, or after bulk-importing events)."""
+    _TOP_POPULARITY.clear()
 
 
 def _popularity_query(

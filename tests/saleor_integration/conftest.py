@@ -90,6 +90,12 @@ else:
         settings.PLUGINS = [PLUGIN_PATH]
         return plugin_configuration()
 
+    @pytest.fixture(autouse=True)
+    def _fresh_popularity_cache():
+        from saleor_personalization.store.django_store import clear_popularity_cache
+
+        clear_popularity_cache()
+
     @pytest.fixture(scope="session")
     def encoder_config():
         from saleor_personalization.engine.encoder import EncoderConfig, load_model
