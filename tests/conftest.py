@@ -45,8 +45,10 @@ _configure_django()
 @pytest.fixture(autouse=True)
 def _fresh_popularity_cache():
     from saleor_personalization.store.django_store import clear_popularity_cache
+    from saleor_personalization.store.vector_search import clear_selectivity_cache
 
     clear_popularity_cache()
+    clear_selectivity_cache()
 
 
 @pytest.fixture(scope="session")

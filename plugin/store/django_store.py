@@ -41,9 +41,15 @@ class DjangoStore:
 
     @property
     def space(self) -> EmbeddingSpace:
-        # Resolved on every use when not pinned: a model switch by another process
-        # takes effect at the next search, and one search never spans two spaces.
-        return self._space if self._space is not None else spaces.active_space()
+        """The space this store serves: given, or the active one at first use.
+
+        Pinned for the store's lifetime so that everything one request does (read
+        the shopper's item vectors, then search with them) uses one model even if
+        a switch happens meanwhile; create a store per request or job.
+        """
+        if self._space is None:
+            self._space = spaces.active_space()
+        return self._space
 
     # -- product vectors ----------------------------------------------------------
 

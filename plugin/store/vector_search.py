@@ -3,13 +3,18 @@
 The query orders by ``embedding::vector(n) <=> query`` exactly as the partial
 HNSW index is defined, so PostgreSQL can use it; filters sit in the same WHERE
 clause, and pgvector 0.8's iterative index scan keeps reading the index until k
-rows pass them. Where a filter is so narrow that the index scan gives up (or
-the allowed ids are few), the same query runs as an exact scan instead, so a
-search asked for k rows returns k whenever k products pass the filter.
+rows pass them. How much of the catalog a filter lets through decides the plan:
+a narrow filter (at most 2% or 2,000 products) is searched exactly, which is
+both faster and exact there; a wider one searches the index with ``ef_search``
+raised in proportion, since HNSW recall drops as a filter gets narrower. If the
+index scan still gives up early, the same query runs exactly, so a search asked
+for k rows returns k whenever k products pass the filter.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,15 +28,27 @@ from .spaces import vector_expression
 
 TABLE = ProductVector._meta.db_table
 
-# Below this many allowed ids an exact scan over just those rows beats the index.
-EXACT_SEARCH_MAX_IDS = 2000
-
-
 @dataclass(frozen=True)
 class SearchSettings:
     ef_search: int = 100
     # Upper bound on index tuples an iterative scan may visit before giving up.
     max_scan_tuples: int = 20000
+    # Filters passing at most this share (or count) of the space are searched exactly.
+    exact_max_fraction: float = 0.02
+    exact_max_rows: int = 2000
+    # A filter passing a share f of the space searches with ef_search ≈ budget / f.
+    filtered_ef_budget: float = 40.0
+    max_ef_search: int = 800
+
+
+# How many rows pass a SQL condition changes slowly; it is counted at most every
+# few minutes per (space, condition).
+_PASSING_TTL_SECONDS = 300.0
+_passing_cache: dict[tuple, tuple[int, float]] = {}
+
+
+def clear_selectivity_cache() -> None:
+    _passing_cache.clear()
 
 
 def vector_literal(vector: np.ndarray) -> str:
@@ -47,16 +64,72 @@ def filter_sql(candidate_filter: CandidateFilter, column: str) -> tuple[str, lis
     """WHERE fragments (each starting with AND) and their params for a candidate filter."""
     clauses: list[str] = []
     params: list = []
+    # Ids travel as one array literal: adapting a long Python list costs far more.
     if candidate_filter.allowed_ids is not None:
-        clauses.append(f" AND {column} = ANY(%s)")
-        params.append(sorted(candidate_filter.allowed_ids))
+        clauses.append(f" AND {column} = ANY(%s::bigint[])")
+        params.append(_array_literal(candidate_filter.allowed_ids))
     if candidate_filter.excluded_ids:
-        clauses.append(f" AND NOT ({column} = ANY(%s))")
-        params.append(sorted(candidate_filter.excluded_ids))
+        clauses.append(f" AND NOT ({column} = ANY(%s::bigint[]))")
+        params.append(_array_literal(candidate_filter.excluded_ids))
     if candidate_filter.condition is not None:
         clauses.append(" AND " + candidate_filter.condition.render(column))
         params.extend(candidate_filter.condition.params)
     return "".join(clauses), params
+
+
+def _array_literal(ids) -> str:
+    return "{" + ",".join(str(int(i)) for i in sorted(ids)) + "}"
+
+
+def passing_rows(space: EmbeddingSpace, candidate_filter: CandidateFilter) -> tuple[int, int]:
+    """(products passing the filter, products in the space), cached for a few minutes."""
+    size = _count(space, None)
+    if candidate_filter.condition is None:
+        if candidate_filter.allowed_ids is None:
+            return size, size
+        return min(len(candidate_filter.allowed_ids), size), size
+    return _count(space, candidate_filter), size
+
+
+def _count(space: EmbeddingSpace, candidate_filter: CandidateFilter | None) -> int:
+    condition = candidate_filter.condition if candidate_filter is not None else None
+    allowed = candidate_filter.allowed_ids if candidate_filter is not None else None
+    key = (
+        space.pk,
+        condition.sql if condition else None,
+        condition.params if condition else None,
+        hash(allowed) if allowed is not None else None,
+    )
+    cached = _passing_cache.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[1] < _PASSING_TTL_SECONDS:
+        return cached[0]
+    where, params = ("", [])
+    if candidate_filter is not None:
+        where, params = filter_sql(
+            CandidateFilter(allowed_ids=allowed, condition=condition), "v.product_id"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {TABLE} v WHERE v.space_id = {int(space.pk)}{where}", params
+        )
+        count = int(cursor.fetchone()[0])
+    _passing_cache[key] = (count, now)
+    return count
+
+
+def plan(
+    space: EmbeddingSpace, candidate_filter: CandidateFilter, k: int, settings: SearchSettings
+) -> tuple[bool, int]:
+    """(search exactly?, ef_search) for this filter."""
+    if candidate_filter.allowed_ids is None and candidate_filter.condition is None:
+        return False, max(settings.ef_search, k)
+    passing, size = passing_rows(space, candidate_filter)
+    fraction = passing / size if size else 0.0
+    if passing <= settings.exact_max_rows or fraction <= settings.exact_max_fraction:
+        return True, max(settings.ef_search, k)
+    ef = math.ceil(settings.filtered_ef_budget / fraction)
+    return False, max(settings.ef_search, k, min(ef, settings.max_ef_search))
 
 
 def nearest_sql(
@@ -90,13 +163,10 @@ def nearest(
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     sql, params = nearest_sql(space, np.asarray(query, dtype=np.float32), k, candidate_filter)
-    exact = (
-        candidate_filter.allowed_ids is not None
-        and len(candidate_filter.allowed_ids) <= EXACT_SEARCH_MAX_IDS
-    )
-    rows = _run(sql, params, max(settings.ef_search, k), settings, exact=exact)
+    exact, ef_search = plan(space, candidate_filter, k, settings)
+    rows = _run(sql, params, ef_search, settings, exact=exact)
     if len(rows) < k and not exact:
-        rows = _run(sql, params, max(settings.ef_search, k), settings, exact=True)
+        rows = _run(sql, params, ef_search, settings, exact=True)
     neighbors = [
         Neighbor(int(pid), 1.0 - float(distance), decode_vector(raw)) for pid, distance, raw in rows
     ]
@@ -146,9 +216,10 @@ def nearest_many(
         f"  FROM {TABLE} v WHERE v.space_id = {int(space.pk)} "
         f"  AND v.product_id <> s.product_id{where} "
         f"  ORDER BY {expression} <=> (s.embedding{cast}) LIMIT %s"
-        f") n WHERE s.space_id = {int(space.pk)} AND s.product_id = ANY(%s)"
+        f") n WHERE s.space_id = {int(space.pk)} AND s.product_id = ANY(%s::bigint[])"
     )
-    rows = _run(sql, [*params, int(k), list(product_ids)], max(settings.ef_search, k), settings, exact=False)
+    exact, ef_search = plan(space, candidate_filter, k, settings)
+    rows = _run(sql, [*params, int(k), _array_literal(product_ids)], ef_search, settings, exact=exact)
     found: dict[int, list[Neighbor]] = {}
     for source, pid, distance, raw in rows:
         found.setdefault(int(source), []).append(

@@ -26,7 +26,10 @@ def test_a_new_model_is_built_beside_the_live_one_and_switched_atomically(make_s
         live.nearest(new_vectors[0], 5, NO_FILTER)
 
     activate(new)
-    found = live.nearest(new_vectors[0], 5, NO_FILTER)
+    # A store keeps the space it started with (one request never mixes models);
+    # stores created after the switch search the new model.
+    assert live.nearest(old_vectors[0], 5, NO_FILTER)[0].vector.shape == (4,)
+    found = DjangoStore().nearest(new_vectors[0], 5, NO_FILTER)
     assert found[0].product_id == 1 and found[0].vector.shape == (6,)
     assert all(n.vector.shape == (6,) for n in found)
     assert EmbeddingSpace.objects.get(pk=old.pk).status == "retired"

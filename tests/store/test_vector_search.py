@@ -91,9 +91,29 @@ def test_query_of_the_wrong_dimension_is_rejected(catalog):
 def test_nearest_many_answers_a_page_of_products_in_one_query(catalog, django_assert_num_queries):
     store, _space, vectors = catalog
     allowed = set(range(1, COUNT + 1, 100))
-    with django_assert_num_queries(7):  # active space; SAVEPOINT, 3 x SET, SELECT, RELEASE
+    # active space, space size (a narrow filter: exact plan), SAVEPOINT, SET, SELECT, RELEASE
+    with django_assert_num_queries(6):
         found = store.nearest_many([1, 2, 3, 999999], 5, CandidateFilter.allow(allowed))
     assert sorted(found) == [1, 2, 3]
     for source in (1, 2, 3):
         expected = [pid for pid in exact_top(vectors, vectors[source - 1], 6, allowed) if pid != source][:5]
         assert [n.product_id for n in found[source]] == expected
+
+
+def test_the_plan_follows_how_much_a_filter_lets_through(catalog):
+    from saleor_personalization.store.vector_search import SearchSettings, plan
+
+    _store, space, _vectors = catalog
+    # Count limit off, so that shares decide on this small catalog.
+    settings = SearchSettings(exact_max_rows=0)
+    assert plan(space, NO_FILTER, 10, settings) == (False, 100)
+    # 1% of the space: exact.
+    assert plan(space, CandidateFilter.allow(range(1, 31)), 10, settings)[0] is True
+    # 10%: the index, with ef_search raised to 40 / 0.1 = 400.
+    tenth = CandidateFilter(condition=SqlCondition("{product_id} %% 10 = %s", (0,)))
+    assert plan(space, tenth, 10, settings) == (False, 400)
+    # Half: the index at the base ef_search.
+    half = CandidateFilter(condition=SqlCondition("{product_id} %% 2 = %s", (0,)))
+    assert plan(space, half, 10, settings) == (False, 100)
+    # By default 300 passing products are few enough to search exactly.
+    assert plan(space, tenth, 10, SearchSettings())[0] is True
