@@ -7,7 +7,7 @@ builds a new space beside the live one and switches to it when complete.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
 from .engine.documents import ProductDocument
 from .engine.encoder import EncoderConfig, dimensions
@@ -44,7 +44,7 @@ def index_products(
 
 
 def rebuild_catalog(
-    documents: Sequence[ProductDocument],
+    documents: Iterable[ProductDocument],
     config: EncoderConfig = EncoderConfig(),
     *,
     progress: Callable[[int], None] | None = None,

@@ -8,6 +8,7 @@ delays Saleor's own tasks. The model is loaded lazily in each worker process.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -25,6 +26,16 @@ RETRY = {
 }
 
 
+def _writer():
+    """Saleor's explicit permission to use the primary database (its task base class
+    logs, or in Saleor's test settings refuses, any query made without it)."""
+    try:
+        from saleor.core.db.connection import allow_writer
+    except ImportError:  # outside Saleor
+        return nullcontext()
+    return allow_writer()
+
+
 def _config():
     from .saleor_adapter.services import load_config
 
@@ -36,33 +47,43 @@ def refresh_product_vectors(product_ids: list[int]) -> dict:
     """Re-encode products whose text changed (skipped when the hash is unchanged)."""
     from .saleor_adapter import jobs
 
-    config = _config()
-    if config is None:
-        return {"skipped": "plugin inactive"}
-    stats = jobs.refresh_products(config, [int(pid) for pid in product_ids])
+    with _writer():
+        config = _config()
+        if config is None:
+            return {"skipped": "plugin inactive"}
+        stats = jobs.refresh_products(config, [int(pid) for pid in product_ids])
     return {"encoded": stats.encoded, "unchanged": stats.unchanged}
 
 
 @shared_task(queue=QUEUE, **RETRY)
 def refresh_pending_products(batch_size: int = 100) -> dict:
-    """Periodic sweep of products marked dirty (see sample_config/celery_beat.py)."""
+    """Periodic sweep of products marked dirty (see sample_config/saleor_settings.py)."""
     from .saleor_adapter import jobs
 
-    config = _config()
-    if config is None:
-        return {"skipped": "plugin inactive"}
-    return {"refreshed": jobs.refresh_pending(config, batch_size=batch_size)}
+    with _writer():
+        config = _config()
+        if config is None:
+            return {"skipped": "plugin inactive"}
+        return {"refreshed": jobs.refresh_pending(config, batch_size=batch_size)}
 
 
 @shared_task(queue=QUEUE, **RETRY)
-def rebuild_catalog_vectors() -> dict:
-    """Index the whole catalog with the configured model (after a model change)."""
-    from .saleor_adapter import jobs
+def rebuild_catalog_vectors(config: dict | None = None) -> dict:
+    """Index the whole catalog with the configured model (at activation, after a model change).
 
-    config = _config()
-    if config is None:
-        return {"skipped": "plugin inactive"}
-    stats = jobs.rebuild_all(config)
+    ``config`` is the configuration being saved: the task may run before the
+    dashboard's save is committed, so it must not read it back.
+    """
+    from .saleor_adapter import jobs
+    from .saleor_adapter.config import PersonalizationConfig
+
+    with _writer():
+        current = PersonalizationConfig(**config) if config is not None else _config()
+        if current is None:
+            return {"skipped": "plugin inactive"}
+        stats = jobs.rebuild_all(current)
+    if stats is None:
+        return {"skipped": "a rebuild is already running"}
     return {"encoded": stats.encoded, "unchanged": stats.unchanged}
 
 
@@ -70,24 +91,27 @@ def rebuild_catalog_vectors() -> dict:
 def record_order_purchases(order_id: str) -> dict:
     from .saleor_adapter import jobs
 
-    config = _config()
-    if config is None:
-        return {"skipped": "plugin inactive"}
-    return {"recorded": jobs.record_order(config, order_id)}
+    with _writer():
+        config = _config()
+        if config is None:
+            return {"skipped": "plugin inactive"}
+        return {"recorded": jobs.record_order(config, order_id)}
 
 
 @shared_task(queue=QUEUE, **RETRY)
 def record_checkout_additions(checkout_token: str) -> dict:
     from .saleor_adapter import jobs
 
-    config = _config()
-    if config is None:
-        return {"skipped": "plugin inactive"}
-    return {"recorded": jobs.record_checkout(config, checkout_token)}
+    with _writer():
+        config = _config()
+        if config is None:
+            return {"skipped": "plugin inactive"}
+        return {"recorded": jobs.record_checkout(config, checkout_token)}
 
 
 @shared_task(queue=QUEUE, **RETRY)
 def forget_deleted_customers() -> dict:
     from .saleor_adapter import jobs
 
-    return {"forgotten": jobs.forget_deleted_customers()}
+    with _writer():
+        return {"forgotten": jobs.forget_deleted_customers()}

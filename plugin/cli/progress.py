@@ -7,9 +7,11 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]]:
+def progress_bar(
+    total: int, description: str, unit: str = "it"
+) -> Iterator[Callable[[int], None]]:
     from tqdm import tqdm
 
     # disable=None: tqdm turns itself off when stderr is not a terminal.
-    with tqdm(total=total, desc=description, unit="it", disable=None) as bar:
+    with tqdm(total=total, desc=description, unit=unit, disable=None) as bar:
         yield bar.update

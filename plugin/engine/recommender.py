@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -199,12 +199,20 @@ class Recommender:
         pool = max(self.ranking_config.candidate_pool // 2, k)
         neighbors = self.store.nearest_many(list(product_ids), pool, candidate_filter)
         sources = self.store.vectors(sorted(neighbors))
+        # One popularity read for the whole page, so a page costs the same number
+        # of queries whatever its size.
+        boosts: dict[int, float] | None = None
+        if self.ranking_config.popularity_weight > 0:
+            page = sorted({n.product_id for found in neighbors.values() for n in found})
+            boosts = dict(zip(page, self._popularity(page, channel).tolist())) if page else {}
         results: dict[int, list[Recommendation]] = {}
         for product_id in product_ids:
             vector = sources.get(product_id)
             found = neighbors.get(product_id, [])
             results[product_id] = (
-                self._rerank(found, k, [], {product_id: vector}, product_id, vector, channel)
+                self._rerank(
+                    found, k, [], {product_id: vector}, product_id, vector, channel, boosts
+                )
                 if vector is not None
                 else []
             )
@@ -259,14 +267,19 @@ class Recommender:
         context_product_id: int | None,
         context: np.ndarray | None,
         channel: str | None = None,
+        boosts: Mapping[int, float] | None = None,
     ) -> list[Recommendation]:
         if not neighbors:
             return []
         relevance = np.array([n.similarity for n in neighbors], dtype=np.float64)
         if self.ranking_config.popularity_weight > 0:
-            relevance = relevance + self.ranking_config.popularity_weight * self._popularity(
-                [n.product_id for n in neighbors], channel
+            ids = [n.product_id for n in neighbors]
+            boost = (
+                np.array([boosts.get(p, 0.0) for p in ids])
+                if boosts is not None
+                else self._popularity(ids, channel)
             )
+            relevance = relevance + self.ranking_config.popularity_weight * boost
         candidate_vectors = np.stack([n.vector for n in neighbors]).astype(np.float32)
         picked = mmr(relevance, candidate_vectors, k, self.ranking_config.diversity)
         events = strongest_events(history)

@@ -7,6 +7,7 @@ search.
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -34,7 +35,10 @@ def sellable_condition(channel, *, require_in_stock: bool) -> SqlCondition:
         products = filter_products_by_stock_availability(
             products, StockAvailability.IN_STOCK, channel.slug
         )
-    sql, params = products.values("id").query.sql_with_params()
+    try:
+        sql, params = products.values("id").query.sql_with_params()
+    except EmptyResultSet:  # e.g. an inactive channel: Saleor's managers return none()
+        return SqlCondition("{product_id} IS NULL")  # matches no product
     return SqlCondition("{product_id} IN (" + sql + ")", tuple(params))
 
 

@@ -72,16 +72,24 @@ def category_paths(category_ids: Iterable[int]) -> dict[int, list[str]]:
     return paths
 
 
-def all_product_ids(batch_size: int = 500) -> Iterator[list[int]]:
-    """Every product id, in batches ordered by id (for backfills)."""
-    from saleor.product.models import Product
-
+def all_product_ids(batch_size: int = 500, channel_slug: str | None = None) -> Iterator[list[int]]:
+    """Every product id (or those listed in a channel), in batches ordered by id (for backfills)."""
+    products = catalog(channel_slug)
     last = 0
     while True:
         batch = list(
-            Product.objects.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:batch_size]
+            products.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:batch_size]
         )
         if not batch:
             return
         yield batch
         last = batch[-1]
+
+
+def catalog(channel_slug: str | None = None):
+    """All products, or those with a listing in the channel (published or not)."""
+    from saleor.product.models import Product
+
+    if channel_slug is None:
+        return Product.objects.all()
+    return Product.objects.filter(channel_listings__channel__slug=channel_slug)

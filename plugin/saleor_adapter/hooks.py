@@ -48,19 +48,24 @@ def enqueue_on_commit(task, *args: Any) -> None:
 
 
 @never_raises
-def products_changed(product_ids: Iterable[int]) -> None:
-    ids = sorted({int(pid) for pid in product_ids if pid is not None})
+def products_changed(product_ids: Iterable[int], variant_ids: Iterable[int] = ()) -> None:
+    """Mark products dirty (given directly or by their variants) and refresh them on commit."""
+    ids = {int(pid) for pid in product_ids if pid is not None}
+    variants = {int(vid) for vid in variant_ids if vid is not None}
+    if variants:
+        from saleor.product.models import ProductVariant
+
+        of_variants = ProductVariant.objects.filter(id__in=variants)
+        ids.update(of_variants.values_list("product_id", flat=True))
     if not ids:
         return
-    jobs.mark_dirty(ids)
-    enqueue_on_commit(tasks.refresh_product_vectors, ids)
+    jobs.mark_dirty(sorted(ids))
+    enqueue_on_commit(tasks.refresh_product_vectors, sorted(ids))
 
 
 @never_raises
 def product_deleted(product_id: int) -> None:
-    from ..store import DjangoStore
-
-    DjangoStore().delete_products([product_id])
+    jobs.forget_products([product_id])
 
 
 @never_raises
@@ -74,9 +79,10 @@ def checkout_changed(token: Any) -> None:
 
 
 @never_raises
-def customer_created(config, user_id: int, email: str | None) -> None:
-    if email:
-        services.merge_shoppers(config, email_key(email), user_key(user_id))
+def customer_confirmed(config, user_id: int, email: str | None) -> None:
+    """Fold the guest history of the account's e-mail into it (as Saleor attaches guest
+    orders: only once the e-mail is confirmed, so nobody gets another's history)."""
+    jobs.merge_guest_history(config, [(user_id, email)])
 
 
 @never_raises
@@ -87,6 +93,6 @@ def customer_deleted(user_id: int, email: str | None) -> None:
 
 
 @never_raises
-def configuration_saved(model_changed: bool) -> None:
+def configuration_saved(config, model_changed: bool) -> None:
     if model_changed:
-        enqueue_on_commit(tasks.rebuild_catalog_vectors)
+        enqueue_on_commit(tasks.rebuild_catalog_vectors, config.as_task_kwargs())

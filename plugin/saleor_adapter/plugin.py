@@ -134,8 +134,9 @@ class PersonalizationPlugin(BasePlugin):
         previous = load_config()
         current = parse_config(plugin_configuration.configuration or [])
         if plugin_configuration.active:
+            # Switched on, or another model: (re)index the catalog in the background.
             changed = previous is None or previous.embedding_model != current.embedding_model
-            hooks.configuration_saved(changed)
+            hooks.configuration_saved(current, changed)
 
     # -- catalog ------------------------------------------------------------------
 
@@ -184,7 +185,11 @@ class PersonalizationPlugin(BasePlugin):
     def _translations_changed(self, translations, previous_value):
         if not self.active:
             return previous_value
-        hooks.products_changed(getattr(t, "product_id", None) for t in translations or [])
+        translations = translations or []
+        hooks.products_changed(
+            [getattr(t, "product_id", None) for t in translations],
+            variant_ids=[getattr(t, "product_variant_id", None) for t in translations],
+        )
         return previous_value
 
     # -- shoppers -----------------------------------------------------------------
@@ -207,10 +212,25 @@ class PersonalizationPlugin(BasePlugin):
         hooks.checkout_changed(checkout.pk)
         return previous_value
 
+    # A guest's history joins an account only once the account is confirmed (its
+    # owner proved the e-mail is theirs), as Saleor does with guest orders; Saleor
+    # creates accounts unconfirmed, so this happens at confirmation or, after a
+    # confirmation that fires no hook, at the customer's next order.
+
     def customer_created(self, customer, previous_value, **kwargs):
+        return self.customer_updated(customer, previous_value)
+
+    def customer_updated(self, customer, previous_value, **kwargs):
         if not self.active:
             return previous_value
-        hooks.customer_created(self.config, customer.pk, customer.email)
+        if customer.is_confirmed:
+            hooks.customer_confirmed(self.config, customer.pk, customer.email)
+        return previous_value
+
+    def account_confirmed(self, user, previous_value, **kwargs):
+        if not self.active:
+            return previous_value
+        hooks.customer_confirmed(self.config, user.pk, user.email)
         return previous_value
 
     def customer_deleted(self, customer, previous_value, **kwargs):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..engine.encoder import EncoderConfig
@@ -18,16 +18,22 @@ logger = logging.getLogger(__name__)
 
 def load_config() -> PersonalizationConfig | None:
     """The saved configuration when the plugin is switched on, else None (one query)."""
+    config, active = saved_config()
+    return config if active else None
+
+
+def saved_config() -> tuple[PersonalizationConfig, bool]:
+    """The saved configuration (defaults if never saved) and whether the plugin is on."""
     from saleor.plugins.models import PluginConfiguration
 
     row = PluginConfiguration.objects.filter(identifier=PLUGIN_ID, channel__isnull=True).first()
-    if row is None or not row.active:
-        return None
+    if row is None:
+        return PersonalizationConfig(), False
     try:
-        return parse_config(row.configuration or [])
+        return parse_config(row.configuration or []), row.active
     except ConfigError:
         logger.exception("Personalization plugin configuration is invalid; using defaults")
-        return PersonalizationConfig()
+        return PersonalizationConfig(), row.active
 
 
 def encoder_config(config: PersonalizationConfig) -> EncoderConfig:
@@ -62,10 +68,17 @@ def product_names(product_ids: Sequence[int]) -> dict[int, str]:
     return dict(Product.objects.filter(id__in=list(product_ids)).values_list("id", "name"))
 
 
-def _served(items: Sequence[Recommendation]) -> list[ServedItem]:
-    sources = {i.reason.product_id for i in items if i.reason.product_id is not None}
-    names = product_names(sorted(sources)) if sources else {}
+def _served(
+    items: Sequence[Recommendation], names: Mapping[int, str] | None = None
+) -> list[ServedItem]:
+    if names is None:
+        names = _source_names(items)
     return [ServedItem(i.product_id, i.score, i.reason.render(names)) for i in items]
+
+
+def _source_names(items: Iterable[Recommendation]) -> dict[int, str]:
+    sources = {i.reason.product_id for i in items if i.reason.product_id is not None}
+    return product_names(sorted(sources)) if sources else {}
 
 
 def recommend(
@@ -89,7 +102,8 @@ def similar(
     """Similar sellable products for each product of a page (one search query)."""
     flt = sellable_filter(channel, require_in_stock=config.require_in_stock)
     found = recommender(config).similar_products_many(product_ids, first, flt, channel.slug)
-    return {pid: _served(items) for pid, items in found.items()}
+    names = _source_names(item for items in found.values() for item in items)
+    return {pid: _served(items, names) for pid, items in found.items()}
 
 
 def track(config: PersonalizationConfig, event: Event) -> bool:

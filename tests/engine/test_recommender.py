@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from saleor_personalization.engine.documents import ProductDocument, compose_text, content_hash
 from saleor_personalization.engine.encoder import encode
@@ -12,6 +14,7 @@ from saleor_personalization.engine.filters import CandidateFilter
 from saleor_personalization.engine.recommender import RankingConfig, Recommender
 from saleor_personalization.engine.store import UnknownProductError
 from saleor_personalization.store import DjangoStore, activate, create_space, ensure_index
+from saleor_personalization.store.django_store import clear_popularity_cache
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
@@ -207,3 +210,17 @@ def test_similar_products_for_a_page_match_one_by_one(recommender):
     for product_id in (1, 12):
         single = recommender.similar_products(product_id, 3, channel="web")
         assert [i.product_id for i in page[product_id]] == [i.product_id for i in single]
+
+
+def test_a_page_of_similar_products_costs_the_same_queries_whatever_its_size(recommender):
+    track(recommender, "a", 2, "add_to_cart")
+    track(recommender, "b", 13, "view")
+
+    def queries(page):
+        clear_popularity_cache()
+        with CaptureQueriesContext(connection) as captured:
+            found = recommender.similar_products_many(page, 3, channel="web")
+        assert all(len(items) == 3 for items in found.values())
+        return len(captured)
+
+    assert queries([1, 11]) == queries([1, 2, 11, 12, 21, 31])

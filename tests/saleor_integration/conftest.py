@@ -93,8 +93,10 @@ else:
     @pytest.fixture(autouse=True)
     def _fresh_popularity_cache():
         from saleor_personalization.store.django_store import clear_popularity_cache
+        from saleor_personalization.store.vector_search import clear_selectivity_cache
 
         clear_popularity_cache()
+        clear_selectivity_cache()
 
     @pytest.fixture(scope="session")
     def encoder_config():
@@ -103,3 +105,50 @@ else:
         config = EncoderConfig()
         load_model(config)
         return config
+
+    @pytest.fixture
+    def index_catalog(personalization, encoder_config):
+        """Index every product now, as the rebuild enqueued when the plugin is switched on does."""
+        from saleor_personalization.saleor_adapter import jobs
+        from saleor_personalization.saleor_adapter.services import load_config
+
+        def index():
+            stats = jobs.rebuild_all(load_config())
+            assert stats is not None, "another catalog rebuild holds the lock"
+            return stats
+
+        return index
+
+    @pytest.fixture
+    def encoded_texts(monkeypatch):
+        """Every text the encoder is asked to embed (it still embeds them)."""
+        from saleor_personalization.engine import indexing
+
+        texts: list[str] = []
+        encode = indexing.encode
+
+        def recording_encode(batch, **kwargs):
+            texts.extend(batch)
+            return encode(batch, **kwargs)
+
+        monkeypatch.setattr(indexing, "encode", recording_encode)
+        return texts
+
+    @pytest.fixture
+    def enqueued(monkeypatch):
+        """Our tasks as sent to the broker, not run: a list of (task name, args)."""
+        from saleor_personalization import tasks
+
+        sent: list[tuple[str, tuple]] = []
+        for task in (
+            tasks.refresh_product_vectors,
+            tasks.rebuild_catalog_vectors,
+            tasks.record_order_purchases,
+            tasks.record_checkout_additions,
+        ):
+
+            def publish(args=None, kwargs=None, _name=task.name, **options):
+                sent.append((_name, tuple(args or ())))
+
+            monkeypatch.setattr(task, "apply_async", publish)
+        return sent

@@ -1,0 +1,140 @@
+"""Who is asking and what they may see: the plugin's state and the shopper's key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from saleor.account.models import User
+from saleor.core.exceptions import PermissionDenied
+from saleor.graphql.core.context import get_database_connection_name
+from saleor.graphql.plugins.dataloaders import get_plugin_manager_promise
+from saleor.graphql.utils import get_user_or_app_from_context
+from saleor.permission.auth_filters import AuthorizationFilters
+from saleor.permission.enums import AccountPermissions
+from saleor.permission.utils import has_one_of_permissions
+
+from ..config import PLUGIN_ID, PersonalizationConfig
+from ..shoppers import InvalidAnonymousId, anonymous_key, user_key
+from .arguments import decode_int_id
+from .errors import RecommendationErrorCode as Code
+from .errors import RecommendationQueryError
+
+OWNER_OR_MANAGE_USERS = [AuthorizationFilters.OWNER, AccountPermissions.MANAGE_USERS]
+
+
+def active_config(context) -> PersonalizationConfig | None:
+    """The plugin's configuration when it is switched on for this request, else None."""
+    plugin = get_plugin_manager_promise(context).get().get_plugin(PLUGIN_ID)
+    if plugin is None or not plugin.active:
+        return None
+    return getattr(plugin, "config", None)
+
+
+def serving_config(context) -> PersonalizationConfig | None:
+    """:func:`active_config` when recommendations are also switched on."""
+    config = active_config(context)
+    return config if config is not None and config.recommendations_enabled else None
+
+
+def signed_in_user(context) -> User | None:
+    user = getattr(context, "user", None)
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+@dataclass(frozen=True)
+class Shopper:
+    """Whose recommendations to serve; ``merge_from`` is guest history to fold in first."""
+
+    key: str | None
+    merge_from: str | None = None
+
+
+def guest_key(anonymous_id: str, field: str) -> str:
+    try:
+        return anonymous_key(anonymous_id)
+    except InvalidAnonymousId as error:
+        raise RecommendationQueryError(str(error), Code.INVALID, field) from None
+
+
+def query_shopper(
+    context,
+    config: PersonalizationConfig | None,
+    *,
+    user_id: str | None,
+    anonymous_id: str | None,
+) -> Shopper:
+    """The shopper of ``recommendedProducts``.
+
+    ``userId``: staff or apps with MANAGE_USERS (or the user themself); signed in:
+    the account, with ``anonymousId``'s history merged into it; guest:
+    ``anonymousId``; otherwise nobody (cold start). Guest IDs are ignored when
+    anonymous tracking is off.
+    """
+    tracking = config is not None and config.anonymous_tracking
+    if user_id is not None:
+        if anonymous_id is not None:
+            raise RecommendationQueryError(
+                "Pass either `userId` or `anonymousId`, not both.", Code.INVALID, "anonymousId"
+            )
+        return Shopper(user_key(managed_user_pk(context, user_id, "userId")))
+    user = signed_in_user(context)
+    if user is not None:
+        merge = (
+            guest_key(anonymous_id, "anonymousId")
+            if anonymous_id is not None and tracking
+            else None
+        )
+        return Shopper(user_key(user.pk), merge_from=merge)
+    if anonymous_id is not None and tracking:
+        return Shopper(guest_key(anonymous_id, "anonymousId"))
+    return Shopper(None)
+
+
+def managed_user_pk(context, global_id: str, field: str) -> int:
+    """A user's pk, for themself or for staff and apps with MANAGE_USERS."""
+    pk = decode_int_id(global_id, "User", field)
+    user = signed_in_user(context)
+    is_self = user is not None and user.pk == pk
+    requestor = get_user_or_app_from_context(context)
+    if not is_self and not has_one_of_permissions(requestor, [AccountPermissions.MANAGE_USERS]):
+        raise PermissionDenied(permissions=[AccountPermissions.MANAGE_USERS])
+    users = User.objects.using(get_database_connection_name(context))
+    if not is_self and not users.filter(pk=pk).exists():
+        raise RecommendationQueryError(
+            f"Couldn't resolve to a user: {global_id}", Code.NOT_FOUND, field
+        )
+    return pk
+
+
+def check_owner_or_manager(context, user: User) -> None:
+    """``User.recommendedProducts``: only the user themself or MANAGE_USERS."""
+    requestor = get_user_or_app_from_context(context)
+    is_self = requestor is not None and isinstance(requestor, User) and requestor.pk == user.pk
+    if not is_self and not has_one_of_permissions(requestor, [AccountPermissions.MANAGE_USERS]):
+        raise PermissionDenied(permissions=OWNER_OR_MANAGE_USERS)
+
+
+def event_shopper(context, config: PersonalizationConfig, anonymous_id: str | None) -> Shopper:
+    """The shopper of a tracked event: the account, else a (required) guest ID."""
+    user = signed_in_user(context)
+    if user is not None:
+        merge = (
+            guest_key(anonymous_id, "anonymousId")
+            if anonymous_id is not None and config.anonymous_tracking
+            else None
+        )
+        return Shopper(user_key(user.pk), merge_from=merge)
+    if not config.anonymous_tracking:
+        raise RecommendationQueryError(
+            "Anonymous tracking is switched off in the personalization settings; "
+            "only signed-in customers' events are recorded.",
+            Code.ANONYMOUS_TRACKING_DISABLED,
+            "anonymousId",
+        )
+    if not anonymous_id:
+        raise RecommendationQueryError(
+            "Guests must pass an `anonymousId` (the storefront's visitor ID).",
+            Code.REQUIRED,
+            "anonymousId",
+        )
+    return Shopper(guest_key(anonymous_id, "anonymousId"))

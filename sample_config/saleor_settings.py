@@ -1,0 +1,50 @@
+"""Saleor settings with saleor-personalization's Celery wiring, without editing Saleor.
+
+Copy this file into your deployment (for example as ``shop_settings.py`` on the
+Python path of every Saleor process) and point the API, the Celery workers and
+Celery beat at it:
+
+    DJANGO_SETTINGS_MODULE=shop_settings
+
+Saleor's ``manage.py``, ``saleor.asgi``/``saleor.wsgi`` and ``saleor.celeryconf``
+only *default* ``DJANGO_SETTINGS_MODULE`` to ``saleor.settings``, so the variable
+wins everywhere. The plugin itself needs no setting: Saleor finds it through the
+``saleor.plugins`` entry point and adds its app to ``INSTALLED_APPS``.
+"""
+
+import datetime
+
+from celery.schedules import crontab
+
+from saleor.settings import *  # noqa: F403
+from saleor.settings import CELERY_BEAT_SCHEDULE
+
+PERSONALIZATION_QUEUE = "personalization"
+
+# The tasks declare this queue themselves; the route keeps them there even when
+# they are sent by name (Celery beat, send_task) from a process that has not
+# imported them. Run a worker with `-Q personalization` (see the README).
+CELERY_TASK_ROUTES = {
+    **globals().get("CELERY_TASK_ROUTES", {}),
+    "saleor_personalization.tasks.*": {"queue": PERSONALIZATION_QUEUE},
+}
+
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    # The sweep: products marked dirty whose refresh was lost (broker or worker
+    # down) and products changed by paths that fire no hook, oldest first, at most
+    # batch_size per run. With nothing indexed yet it indexes the whole catalog.
+    "personalization-refresh-pending-products": {
+        "task": "saleor_personalization.tasks.refresh_pending_products",
+        "schedule": datetime.timedelta(minutes=1),
+        "kwargs": {"batch_size": 100},
+        # A run not started within the minute is dropped: the next one does its work.
+        "options": {"queue": PERSONALIZATION_QUEUE, "expires": 55},
+    },
+    # Histories of accounts deleted while the plugin was switched off.
+    "personalization-forget-deleted-customers": {
+        "task": "saleor_personalization.tasks.forget_deleted_customers",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"queue": PERSONALIZATION_QUEUE, "expires": 3600},
+    },
+}

@@ -1,0 +1,48 @@
+"""sample_config/saleor_settings.py extends Saleor's settings without editing them."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from celery.app.routes import MapRoute
+from celery.schedules import schedule
+from saleor import settings as saleor_settings
+
+from saleor_personalization import tasks
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_config" / "saleor_settings.py"
+
+
+def load_sample():
+    spec = importlib.util.spec_from_file_location("personalization_sample_settings", SAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sample_settings_keep_saleors_beat_entries_and_add_ours():
+    before = dict(saleor_settings.CELERY_BEAT_SCHEDULE)
+
+    sample = load_sample()
+
+    assert saleor_settings.CELERY_BEAT_SCHEDULE == before  # not modified in place
+    extended = sample.CELERY_BEAT_SCHEDULE
+    ours = {name: entry for name, entry in extended.items() if name not in before}
+    assert set(extended) == set(before) | set(ours)
+    assert {entry["task"] for entry in ours.values()} == {
+        tasks.refresh_pending_products.name,
+        tasks.forget_deleted_customers.name,
+    }
+    sweep = ours["personalization-refresh-pending-products"]
+    assert schedule(sweep["schedule"]).run_every.total_seconds() == 60
+    assert sweep["kwargs"] == {"batch_size": 100}
+    assert sample.DATABASES == saleor_settings.DATABASES  # everything else is Saleor's
+
+
+def test_sample_settings_route_every_task_of_ours_to_its_queue():
+    route = MapRoute(load_sample().CELERY_TASK_ROUTES)
+
+    for task in (tasks.refresh_product_vectors, tasks.refresh_pending_products):
+        assert route(task.name) == {"queue": tasks.QUEUE}
+        assert task.queue == tasks.QUEUE
