@@ -14,7 +14,6 @@ from django.utils import timezone
 from ..catalog_index import current_space, index_products, rebuild_catalog
 from ..engine.events import Event, EventType
 from ..engine.indexing import IndexStats
-from ..engine.store import UnknownProductError
 from ..models import InteractionEvent, PendingRefresh, ProductVector
 from ..store import DjangoStore
 from . import services
@@ -172,7 +171,7 @@ def _stale_product_ids(limit: int, exclude: Sequence[int]) -> list[int]:
 class EventStats:
     recorded: int = 0
     already_recorded: int = 0
-    skipped: int = 0  # no shopper key, a deleted variant, or a product without a vector
+    skipped: int = 0  # no shopper key (guest without e-mail) or a deleted variant
 
 
 def purchased_orders(channel_slug: str | None = None):
@@ -305,10 +304,6 @@ def record_checkout(config: PersonalizationConfig, token) -> int:
 def _track_all(
     config: PersonalizationConfig, events: Sequence[Event], stats: EventStats
 ) -> EventStats:
-    if events and current_space() is None:
-        logger.warning("No catalog indexed yet; events not recorded", extra={"events": len(events)})
-        stats.skipped += len(events)
-        return stats
     refs = [e.source_ref for e in events if e.source_ref]
     known = set(
         InteractionEvent.objects.filter(source_ref__in=refs).values_list("source_ref", flat=True)
@@ -317,18 +312,11 @@ def _track_all(
         if event.source_ref in known:
             stats.already_recorded += 1
             continue
-        try:
-            with transaction.atomic():
-                if services.track(config, event):
-                    stats.recorded += 1
-                else:
-                    stats.already_recorded += 1
-        except UnknownProductError:
-            logger.info(
-                "Skipping event for a product without a vector",
-                extra={"product_id": event.product_id},
-            )
-            stats.skipped += 1
+        with transaction.atomic():
+            if services.track(config, event):
+                stats.recorded += 1
+            else:
+                stats.already_recorded += 1
     return stats
 
 

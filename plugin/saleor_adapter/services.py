@@ -107,7 +107,19 @@ def similar(
 
 
 def track(config: PersonalizationConfig, event: Event) -> bool:
-    return recommender(config).track(event)
+    """Record an event and update the shopper's profile.
+
+    Saleor vouches that the product exists, so an event for a product not indexed
+    yet (or before anything is indexed) is still kept: profiles built later from
+    the history include it. Only the online profile update is skipped.
+    """
+    from ..engine.store import UnknownProductError
+    from ..store import NoActiveSpaceError
+
+    try:
+        return recommender(config).track(event)
+    except (UnknownProductError, NoActiveSpaceError):
+        return DjangoStore(space=None).record(event)
 
 
 def merge_shoppers(config: PersonalizationConfig, source_key: str, target_key: str) -> None:

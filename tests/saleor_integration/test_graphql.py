@@ -500,6 +500,14 @@ def track_input(catalog, name="Road running shoes", **extra):
                       "channel": "main", **extra}}
 
 
+def test_a_view_of_a_product_not_indexed_yet_is_kept(api_client, indexed):
+    content = get_graphql_content(api_client.post_graphql(
+        TRACK, track_input(indexed, "Instant coffee", anonymousId=GUEST)
+    ))
+    assert content["data"]["recommendationEventTrack"] == {"tracked": True, "errors": []}
+    assert InteractionEvent.objects.get().product_id == indexed["Instant coffee"].pk
+
+
 def test_a_guest_view_is_stored_under_their_anonymous_id(api_client, indexed):
     content = get_graphql_content(api_client.post_graphql(
         TRACK, track_input(indexed, anonymousId=GUEST)
@@ -546,7 +554,6 @@ def test_the_empty_lists_id_is_accepted_as_no_list(api_client, indexed):
         ({"anonymousId": GUEST, "productId": gid("User", 1)}, "GRAPHQL_ERROR", "productId"),
         ({"anonymousId": GUEST, "product": "Kenyan coffee beans"}, "NOT_FOUND", "productId"),
         ({"anonymousId": GUEST, "product": "Sumatra coffee beans"}, "NOT_FOUND", "productId"),
-        ({"anonymousId": GUEST, "product": "Instant coffee"}, "PRODUCT_NOT_INDEXED", "productId"),
         ({"anonymousId": GUEST, "channel": "nowhere"}, "NOT_FOUND", "channel"),
         ({"anonymousId": GUEST, "recommendationListId": gid("RecommendationList", uuid.uuid4())},
          "NOT_FOUND", "recommendationListId"),

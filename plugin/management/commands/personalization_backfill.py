@@ -79,5 +79,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Orders: {total} orders, {stats.recorded} purchase events recorded, "
             f"{stats.already_recorded} already imported, {stats.skipped} lines skipped "
-            "(no customer e-mail, deleted product, or product not indexed)."
+            "(no customer e-mail, or the product was deleted)."
         )

@@ -17,7 +17,6 @@ class RecommendationErrorCode(Enum):
     REQUIRED = "required"
     CHANNEL_INACTIVE = "channel_inactive"
     ANONYMOUS_TRACKING_DISABLED = "anonymous_tracking_disabled"
-    PRODUCT_NOT_INDEXED = "product_not_indexed"
 
 
 RecommendationErrorCodeEnum = graphene.Enum.from_enum(

@@ -9,13 +9,10 @@ from saleor.graphql.core.doc_category import DOC_CATEGORY_PRODUCTS
 from saleor.graphql.core.mutations import BaseMutation
 
 from ...engine.events import Event
-from ...engine.store import UnknownProductError
-from ...store import NoActiveSpaceError
 from .. import services
 from .access import active_config, event_shopper
 from .arguments import active_channel, recommendation_list_pk, visible_product_pk
 from .errors import RecommendationError, RecommendationQueryError
-from .errors import RecommendationErrorCode as Code
 from .types import RecommendationEventInput
 
 
@@ -71,16 +68,5 @@ class RecommendationEventTrack(BaseMutation):
             channel=channel.slug,
             recommendation_list_id=list_id,
         )
-        try:
-            tracked = services.track(config, event)
-        except (UnknownProductError, NoActiveSpaceError):
-            raise ValidationError(
-                {
-                    "productId": ValidationError(
-                        "The product is not indexed for recommendations yet; events for it "
-                        "are accepted once it is.",
-                        code=Code.PRODUCT_NOT_INDEXED.value,
-                    )
-                }
-            ) from None
-        return cls(tracked=tracked)
+        # A product not indexed yet still gets its event (services.track keeps it).
+        return cls(tracked=services.track(config, event))
