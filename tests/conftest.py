@@ -41,24 +41,7 @@ def _configure_django() -> None:
 
 _configure_django()
 
-
-@pytest.fixture(autouse=True)
-def _fresh_popularity_cache():
-    from saleor_personalization.store.django_store import clear_popularity_cache
-    from saleor_personalization.store.vector_search import clear_selectivity_cache
-
-    clear_popularity_cache()
-    clear_selectivity_cache()
-
-
-@pytest.fixture(scope="session")
-def encoder_config():
-    """The default packaged MiniLM model, loaded once for the whole run."""
-    from saleor_personalization.engine.encoder import EncoderConfig, load_model
-
-    config = EncoderConfig()
-    load_model(config)
-    return config
+pytest_plugins = ["saleor_personalization.testing"]
 
 
 @pytest.fixture(scope="session")

@@ -59,6 +59,7 @@ else:
         "saleor.graphql.account.tests.fixtures",
         "saleor.payment.tests.fixtures",
         "saleor.webhook.tests.circuit_breaker.fixtures",
+        "saleor_personalization.testing",
     ]
 
     PLUGIN_PATH = "saleor_personalization.saleor_adapter.plugin.PersonalizationPlugin"
@@ -89,22 +90,6 @@ else:
         """Saleor with our plugin installed and active."""
         settings.PLUGINS = [PLUGIN_PATH]
         return plugin_configuration()
-
-    @pytest.fixture(autouse=True)
-    def _fresh_popularity_cache():
-        from saleor_personalization.store.django_store import clear_popularity_cache
-        from saleor_personalization.store.vector_search import clear_selectivity_cache
-
-        clear_popularity_cache()
-        clear_selectivity_cache()
-
-    @pytest.fixture(scope="session")
-    def encoder_config():
-        from saleor_personalization.engine.encoder import EncoderConfig, load_model
-
-        config = EncoderConfig()
-        load_model(config)
-        return config
 
     @pytest.fixture
     def index_catalog(personalization, encoder_config):
