@@ -21,6 +21,9 @@ from .shoppers import email_key, user_key
 
 logger = logging.getLogger(__name__)
 
+# Up to this many products are refreshed right away; more are left to the sweep.
+IMMEDIATE_REFRESH_MAX = 200
+
 # Publishing must fail fast when Redis is down: the request is waiting.
 _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
@@ -50,6 +53,10 @@ def enqueue_on_commit(task, *args: Any) -> None:
 @never_raises
 def products_changed(product_ids: Iterable[int], variant_ids: Iterable[int] = ()) -> None:
     """Mark products dirty (given directly or by their variants) and refresh them on commit."""
+    _refresh(product_ids, variant_ids)
+
+
+def _refresh(product_ids: Iterable[int], variant_ids: Iterable[int] = ()) -> None:
     ids = {int(pid) for pid in product_ids if pid is not None}
     variants = {int(vid) for vid in variant_ids if vid is not None}
     if variants:
@@ -60,7 +67,35 @@ def products_changed(product_ids: Iterable[int], variant_ids: Iterable[int] = ()
     if not ids:
         return
     jobs.mark_dirty(sorted(ids))
-    enqueue_on_commit(tasks.refresh_product_vectors, sorted(ids))
+    # A rename can touch thousands of products: those wait for the sweep, which
+    # takes bounded batches, instead of one huge task.
+    if len(ids) <= IMMEDIATE_REFRESH_MAX:
+        enqueue_on_commit(tasks.refresh_product_vectors, sorted(ids))
+
+
+@never_raises
+def category_changed(category) -> None:
+    """A category's name is in the text of every product under it (and its subcategories)."""
+    from saleor.product.models import Product
+
+    subtree = category.get_descendants(include_self=True)
+    _refresh(Product.objects.filter(category__in=subtree).values_list("id", flat=True))
+
+
+@never_raises
+def attribute_values_changed(value_ids: Iterable[int]) -> None:
+    """Attribute names and values are in the text of the products (and variants) using them."""
+    from saleor.attribute.models import AssignedProductAttributeValue, AssignedVariantAttributeValue
+
+    values = list(value_ids)
+    _refresh(
+        AssignedProductAttributeValue.objects.filter(value_id__in=values).values_list(
+            "product_id", flat=True
+        ),
+        AssignedVariantAttributeValue.objects.filter(value_id__in=values).values_list(
+            "variant_id", flat=True
+        ),
+    )
 
 
 @never_raises

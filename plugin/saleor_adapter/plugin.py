@@ -176,6 +176,24 @@ class PersonalizationPlugin(BasePlugin):
         hooks.products_changed([product_variant.product_id])
         return previous_value
 
+    def category_updated(self, category, previous_value, **kwargs):
+        if not self.active:
+            return previous_value
+        hooks.category_changed(category)
+        return previous_value
+
+    def attribute_updated(self, attribute, previous_value, **kwargs):
+        if not self.active:
+            return previous_value
+        hooks.attribute_values_changed(attribute.values.values_list("id", flat=True))
+        return previous_value
+
+    def attribute_value_updated(self, attribute_value, previous_value, **kwargs):
+        if not self.active:
+            return previous_value
+        hooks.attribute_values_changed([attribute_value.pk])
+        return previous_value
+
     def translations_created(self, translations, previous_value, **kwargs):
         return self._translations_changed(translations, previous_value)
 

@@ -242,3 +242,62 @@ def test_database_error_in_our_hook_leaves_the_save_and_the_sweep_working(
     monkeypatch.undo()
     assert jobs.refresh_pending(services.load_config()) == 1
     assert stored_hash(product.id) == expected_hash(product.id)
+
+
+CATEGORY_UPDATE = """
+mutation categoryUpdate($id: ID!, $input: CategoryInput!) {
+  categoryUpdate(id: $id, input: $input) { errors { field code message } }
+}
+"""
+
+ATTRIBUTE_VALUE_UPDATE = """
+mutation valueUpdate($id: ID!, $input: AttributeValueUpdateInput!) {
+  attributeValueUpdate(id: $id, input: $input) { errors { field code message } }
+}
+"""
+
+
+def test_renaming_a_category_refreshes_the_products_under_it(
+    manage_products, product, index_catalog, encoded_texts
+):
+    index_catalog()
+    encoded_texts.clear()
+    category = product.category
+    data = graphql(manage_products, CATEGORY_UPDATE, {"id": gid(category), "input": {"name": "Linen wear"}})
+    assert data["categoryUpdate"]["errors"] == []
+    assert len(encoded_texts) == 1 and "Category: Linen wear." in encoded_texts[0]
+    assert stored_hash(product.id) == expected_hash(product.id)
+
+
+def test_renaming_an_attribute_value_refreshes_the_products_using_it(
+    staff_api_client, permission_manage_product_types_and_attributes, product, index_catalog,
+    encoded_texts,
+):
+    from saleor.attribute.models import AssignedProductAttributeValue
+
+    staff_api_client.user.user_permissions.add(permission_manage_product_types_and_attributes)
+    index_catalog()
+    encoded_texts.clear()
+    value = AssignedProductAttributeValue.objects.filter(product=product).first().value
+    data = graphql(
+        staff_api_client, ATTRIBUTE_VALUE_UPDATE, {"id": gid(value), "input": {"name": "Ultramarine"}}
+    )
+    assert data["attributeValueUpdate"]["errors"] == []
+    assert len(encoded_texts) == 1 and "Ultramarine" in encoded_texts[0]
+    assert stored_hash(product.id) == expected_hash(product.id)
+
+
+def test_a_rename_touching_many_products_is_left_to_the_sweep(
+    manage_products, product, index_catalog, encoded_texts, monkeypatch
+):
+    from saleor_personalization.saleor_adapter import hooks
+
+    monkeypatch.setattr(hooks, "IMMEDIATE_REFRESH_MAX", 0)
+    index_catalog()
+    encoded_texts.clear()
+    data = graphql(manage_products, CATEGORY_UPDATE, {"id": gid(product.category), "input": {"name": "Linen wear"}})
+    assert data["categoryUpdate"]["errors"] == []
+    assert encoded_texts == []
+    assert PendingRefresh.objects.filter(product_id=product.id).exists()
+    assert jobs.refresh_pending(services.load_config(), batch_size=10) >= 1
+    assert len(encoded_texts) == 1 and "Category: Linen wear." in encoded_texts[0]
