@@ -33,10 +33,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Models ship inside packages; never reach for a hub unless the user asks.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from django.db import Error as DatabaseError
+
     try:
         return args.handler(args)
     except KeyboardInterrupt:
         return 130
+    except DatabaseError as exc:
+        print(f"error: database: {exc}".rstrip(), file=sys.stderr)
+        return 1
     except (ValueError, LookupError, RuntimeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -23,3 +23,16 @@ def test_bad_arguments_exit_with_usage(capsys):
         main(["demo", "-k", "many"])
     assert exit_info.value.code == 2
     assert "invalid int value" in capsys.readouterr().err
+
+
+def test_an_unreachable_database_is_a_clear_error(capsys, monkeypatch):
+    from django.db import connection
+
+    def refuse(*_args, **_kwargs):
+        from django.db import OperationalError
+
+        raise OperationalError('connection to server at "127.0.0.1", port 1 failed')
+
+    monkeypatch.setattr(connection, "ensure_connection", refuse)
+    assert main(["demo"]) == 1
+    assert "error: database: connection to server" in capsys.readouterr().err
