@@ -184,7 +184,7 @@ class Recommender:
         if vector is None:
             raise UnknownProductError(product_id)
         flt = candidate_filter.excluding([product_id])
-        neighbors = self.store.nearest(vector, max(self.ranking_config.candidate_pool, k), flt)
+        neighbors = self.store.nearest(vector, self._similar_pool(k), flt)
         return self._rerank(neighbors, k, [], {product_id: vector}, product_id, vector, channel)
 
     def similar_products_many(
@@ -196,8 +196,9 @@ class Recommender:
     ) -> dict[int, list[Recommendation]]:
         """:meth:`similar_products` for a page of products at once; unknown ids map to []."""
         _check_k(k)
-        pool = max(self.ranking_config.candidate_pool // 2, k)
-        neighbors = self.store.nearest_many(list(product_ids), pool, candidate_filter)
+        neighbors = self.store.nearest_many(
+            list(product_ids), self._similar_pool(k), candidate_filter
+        )
         sources = self.store.vectors(sorted(neighbors))
         # One popularity read for the whole page, so a page costs the same number
         # of queries whatever its size.
@@ -219,6 +220,12 @@ class Recommender:
         return results
 
     # -- steps ------------------------------------------------------------------
+
+    def _similar_pool(self, k: int) -> int:
+        # Half the personal pool: a product page needs less re-ranking room, and a
+        # page of products fetches one pool per product. Both similar paths use it,
+        # so a page gives exactly what one-by-one calls give.
+        return max(self.ranking_config.candidate_pool // 2, k)
 
     def _query(
         self,

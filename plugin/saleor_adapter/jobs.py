@@ -14,7 +14,7 @@ from django.utils import timezone
 from ..catalog_index import current_space, index_products, rebuild_catalog
 from ..engine.events import Event, EventType
 from ..engine.indexing import IndexStats
-from ..models import InteractionEvent, PendingRefresh, ProductVector
+from ..models import EmbeddingSpace, InteractionEvent, PendingRefresh, ProductVector
 from ..store import DjangoStore
 from . import services
 from .config import PersonalizationConfig
@@ -136,23 +136,20 @@ def refresh_pending(config: PersonalizationConfig, batch_size: int = 100) -> int
             "product_id", flat=True
         )[:batch_size]
     )
-    ids += _stale_product_ids(batch_size - len(ids), exclude=ids)
+    ids += _stale_product_ids(space, batch_size - len(ids), exclude=ids)
     if ids:
         refresh_products(config, ids)
     return len(ids)
 
 
-def _stale_product_ids(limit: int, exclude: Sequence[int]) -> list[int]:
-    """Products saved after their vector was last checked, by paths that fired no hook."""
+def _stale_product_ids(space: EmbeddingSpace, limit: int, exclude: Sequence[int]) -> list[int]:
+    """Products saved after their vector in ``space`` was last checked, by paths that fired no hook."""
     if limit <= 0:
         return []
     from django.db.models import Exists, OuterRef
 
     from saleor.product.models import Product
 
-    space = current_space()
-    if space is None:
-        return []
     fresh = ProductVector.objects.filter(
         space=space, product_id=OuterRef("pk"), updated_at__gte=OuterRef("updated_at")
     )

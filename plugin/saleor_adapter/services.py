@@ -119,7 +119,7 @@ def track(config: PersonalizationConfig, event: Event) -> bool:
     try:
         return recommender(config).track(event)
     except (UnknownProductError, NoActiveSpaceError):
-        return DjangoStore(space=None).record(event)
+        return DjangoStore().record(event)
 
 
 def merge_shoppers(config: PersonalizationConfig, source_key: str, target_key: str) -> None:

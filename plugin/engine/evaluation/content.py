@@ -47,6 +47,7 @@ class ContentScorer:
         self._data: EvalDataset | None = None
         self._vectors: np.ndarray | None = None
         self._boost: np.ndarray | None = None
+        self._by_item: dict[int, np.ndarray] = {}
 
     def fit(self, data: EvalDataset, vectors: np.ndarray | None = None) -> None:
         """Encode every item's text (or take precomputed ``vectors``)."""
@@ -56,6 +57,8 @@ class ContentScorer:
         if vectors.shape[0] != data.n_items:
             raise ValueError(f"expected {data.n_items} item vectors, got {vectors.shape[0]}")
         self._vectors = np.asarray(vectors, dtype=np.float32)
+        # Item index -> vector, the mapping the engine's profile functions read.
+        self._by_item = dict(enumerate(self._vectors))
         # The shop counts popularity from its events; here, from training interactions.
         counts = np.asarray(data.interaction_matrix().sum(axis=0), dtype=np.float64).ravel()
         self._boost = (
@@ -64,12 +67,11 @@ class ContentScorer:
 
     def query(self, user: int) -> np.ndarray | None:
         """The user's preference vector, built by the engine's profile functions."""
-        data, vectors = self._require()
+        data, _vectors = self._require()
         events = self._events(data, user)
-        lookup = _VectorLookup(vectors)
-        state = profiles.long_term(events, lookup, self.profile_config)
+        state = profiles.long_term(events, self._by_item, self.profile_config)
         long_vector = state.preference() if state is not None else None
-        short_vector = profiles.short_term(events, lookup, self.profile_config)
+        short_vector = profiles.short_term(events, self._by_item, self.profile_config)
         return profiles.blend(long_vector, short_vector, self.profile_config)
 
     def score(self, users: np.ndarray) -> np.ndarray:
@@ -119,18 +121,3 @@ class ContentScorer:
         if self._data is None or self._vectors is None:
             raise RuntimeError("call fit() before scoring")
         return self._data, self._vectors
-
-
-class _VectorLookup(dict):
-    """Item index → vector, without materialising a dict of every item."""
-
-    def __init__(self, vectors: np.ndarray) -> None:
-        super().__init__()
-        self._vectors = vectors
-
-    def get(self, key: int, default: np.ndarray | None = None) -> np.ndarray | None:
-        if 0 <= key < len(self._vectors):
-            return self._vectors[key]
-        return default
-
-

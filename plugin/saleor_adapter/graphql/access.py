@@ -56,6 +56,14 @@ def guest_key(anonymous_id: str, field: str) -> str:
         raise RecommendationQueryError(str(error), Code.INVALID, field) from None
 
 
+def _account_shopper(user: User, anonymous_id: str | None, tracking: bool) -> Shopper:
+    """A signed-in shopper; a guest ID sent along is history to fold into the account."""
+    merge = (
+        guest_key(anonymous_id, "anonymousId") if anonymous_id is not None and tracking else None
+    )
+    return Shopper(user_key(user.pk), merge_from=merge)
+
+
 def query_shopper(
     context,
     config: PersonalizationConfig | None,
@@ -79,12 +87,7 @@ def query_shopper(
         return Shopper(user_key(managed_user_pk(context, user_id, "userId")))
     user = signed_in_user(context)
     if user is not None:
-        merge = (
-            guest_key(anonymous_id, "anonymousId")
-            if anonymous_id is not None and tracking
-            else None
-        )
-        return Shopper(user_key(user.pk), merge_from=merge)
+        return _account_shopper(user, anonymous_id, tracking)
     if anonymous_id is not None and tracking:
         return Shopper(guest_key(anonymous_id, "anonymousId"))
     return Shopper(None)
@@ -93,11 +96,7 @@ def query_shopper(
 def managed_user_pk(context, global_id: str, field: str) -> int:
     """A user's pk, for themself or for staff and apps with MANAGE_USERS."""
     pk = decode_int_id(global_id, "User", field)
-    user = signed_in_user(context)
-    is_self = user is not None and user.pk == pk
-    requestor = get_user_or_app_from_context(context)
-    if not is_self and not has_one_of_permissions(requestor, [AccountPermissions.MANAGE_USERS]):
-        raise PermissionDenied(permissions=[AccountPermissions.MANAGE_USERS])
+    is_self = _require_self_or_manager(context, pk, [AccountPermissions.MANAGE_USERS])
     users = User.objects.using(get_database_connection_name(context))
     if not is_self and not users.filter(pk=pk).exists():
         raise RecommendationQueryError(
@@ -108,22 +107,23 @@ def managed_user_pk(context, global_id: str, field: str) -> int:
 
 def check_owner_or_manager(context, user: User) -> None:
     """``User.recommendedProducts``: only the user themself or MANAGE_USERS."""
+    _require_self_or_manager(context, user.pk, OWNER_OR_MANAGE_USERS)
+
+
+def _require_self_or_manager(context, user_pk: int, reported_permissions: list) -> bool:
+    """Whether the requestor is that user; PermissionDenied unless so or MANAGE_USERS."""
     requestor = get_user_or_app_from_context(context)
-    is_self = requestor is not None and isinstance(requestor, User) and requestor.pk == user.pk
+    is_self = isinstance(requestor, User) and requestor.pk == user_pk
     if not is_self and not has_one_of_permissions(requestor, [AccountPermissions.MANAGE_USERS]):
-        raise PermissionDenied(permissions=OWNER_OR_MANAGE_USERS)
+        raise PermissionDenied(permissions=reported_permissions)
+    return is_self
 
 
 def event_shopper(context, config: PersonalizationConfig, anonymous_id: str | None) -> Shopper:
     """The shopper of a tracked event: the account, else a (required) guest ID."""
     user = signed_in_user(context)
     if user is not None:
-        merge = (
-            guest_key(anonymous_id, "anonymousId")
-            if anonymous_id is not None and config.anonymous_tracking
-            else None
-        )
-        return Shopper(user_key(user.pk), merge_from=merge)
+        return _account_shopper(user, anonymous_id, config.anonymous_tracking)
     if not config.anonymous_tracking:
         raise RecommendationQueryError(
             "Anonymous tracking is switched off in the personalization settings; "
