@@ -8,8 +8,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DATASETS ?= ../shared/datasets
+# A Saleor 3.23 source tree or archive to build the integration environment from;
+# the shared archive next to the repository when there is one.
+SALEOR_SOURCE ?= $(firstword $(wildcard ../shared/saleor/saleor-3*.tar.gz))
+SALEOR_ENV ?= .saleor
 
-.PHONY: venv demo test test-saleor evaluate bench clean
+.PHONY: venv demo test test-standalone test-saleor saleor-env browser evaluate bench clean
 
 venv: $(STAMP)
 
@@ -25,7 +29,22 @@ $(STAMP): setup.py constraints.txt
 demo: venv
 	$(VENV)/bin/saleor-personalization demo
 
-test: venv
+# Both suites: the standalone one, then the Saleor integration suite in a Saleor
+# environment (SALEOR_PYTHON's, or one built from SALEOR_SOURCE) when there is one.
+test: test-standalone
+ifneq ($(SALEOR_PYTHON),)
+	$(MAKE) --no-print-directory test-saleor
+else ifneq ($(SALEOR_SOURCE),)
+	$(MAKE) --no-print-directory saleor-env browser
+	$(MAKE) --no-print-directory test-saleor SALEOR_PYTHON=$(abspath $(SALEOR_ENV))/venv/bin/python \
+		SALEOR_DIR=$$(cat $(SALEOR_ENV)/saleor-dir)
+else
+	@echo "Saleor integration suite not run: no Saleor source here. Run it with"
+	@echo "  make test SALEOR_SOURCE=/path/to/saleor-3.23 (a source folder or .tar.gz), or"
+	@echo "  make test-saleor SALEOR_PYTHON=/path/to/saleor/.venv/bin/python"
+endif
+
+test-standalone: venv
 	$(PY) -m pytest
 
 evaluate: venv
@@ -36,12 +55,28 @@ bench: venv
 	$(PY) benchmarks/bench_search.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(SALEOR_ENV) build *.egg-info
 
-# The Saleor integration suite, in an environment where Saleor 3.23 is installed
-# (see README, "Install into Saleor"):
-#   make test-saleor SALEOR_PYTHON=/path/to/saleor/.venv/bin/python [SALEOR_DIR=/path/to/saleor]
-SALEOR_DIR ?= $(abspath $(dir $(SALEOR_PYTHON))../..)
+# A virtual environment of its own with Saleor's locked dependencies and this
+# package, built from SALEOR_SOURCE (nothing in Saleor's tree is changed).
+saleor-env: venv
+	@test -n "$(SALEOR_SOURCE)" || { echo "Set SALEOR_SOURCE to a Saleor 3.23 source folder or .tar.gz"; exit 2; }
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet -c constraints.txt uv
+	$(PY) scripts/saleor_env.py --source "$(SALEOR_SOURCE)" --env $(SALEOR_ENV) \
+		--python "$(PYTHON312)" --uv $(VENV)/bin/uv
+
+# Debian's Chromium for the dashboard check (Playwright's own browser download is
+# not used); installed with apt when this runs as root, else the check is skipped.
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium not found: the dashboard check will be skipped (apt-get install chromium)"; fi; }
+
+# The Saleor integration suite, in an environment where Saleor 3.23 and this package
+# are installed (README: Install into Saleor; `make saleor-env` builds one):
+#   make test-saleor SALEOR_PYTHON=/path/to/saleor/.venv/bin/python [SALEOR_DIR=...]
+#   [DATABASE_URL=...] [PYTEST_ARGS=...]   (default database: the embedded server's "saleor")
 test-saleor:
-	@test -n "$(SALEOR_PYTHON)" || { echo "Set SALEOR_PYTHON to the Python of a Saleor 3.23 environment (README: Install into Saleor)"; exit 2; }
-	cd tests/saleor_integration && PYTHONPATH=$(SALEOR_DIR) $(SALEOR_PYTHON) -m pytest $(PYTEST_ARGS)
+	@test -n "$(SALEOR_PYTHON)" || { echo "Set SALEOR_PYTHON to the Python of a Saleor 3.23 environment (make saleor-env builds one)"; exit 2; }
+	SALEOR_PYTHON=$(SALEOR_PYTHON) SALEOR_DIR=$(SALEOR_DIR) PYTEST_ARGS='$(PYTEST_ARGS)' scripts/test_saleor.sh

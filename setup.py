@@ -45,6 +45,9 @@ setup(
     extras_require={
         "report": ["matplotlib>=3.8"],
         "test": ["pytest>=8.3", "pytest-django>=4.11", "matplotlib>=3.8"],
+        # The merchant's view checked in a real browser (Debian's chromium) against
+        # Saleor's dashboard: `make test-dashboard`.
+        "browser": ["playwright>=1.50"],
     },
     entry_points={
         "console_scripts": [

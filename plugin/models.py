@@ -137,3 +137,18 @@ class PendingRefresh(models.Model):
 
     class Meta:
         db_table = "personalization_pending_refresh"
+
+
+class JobFailure(models.Model):
+    """The last failure of each kind of background job, shown on the plugin page.
+
+    One row per kind at most: written when a job fails, deleted when the same kind
+    of job next succeeds, so the table never grows.
+    """
+
+    kind = models.CharField(max_length=32, primary_key=True)
+    message = models.TextField()
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "personalization_job_failure"

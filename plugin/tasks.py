@@ -36,6 +36,12 @@ def _writer():
     return allow_writer()
 
 
+def failures_recorded(kind: str):
+    from .saleor_adapter.index_status import failures_recorded
+
+    return failures_recorded(kind)
+
+
 def _config():
     from .saleor_adapter.services import load_config
 
@@ -51,7 +57,8 @@ def refresh_product_vectors(product_ids: list[int]) -> dict:
         config = _config()
         if config is None:
             return {"skipped": "plugin inactive"}
-        stats = jobs.refresh_products(config, [int(pid) for pid in product_ids])
+        with failures_recorded("refresh"):
+            stats = jobs.refresh_products(config, [int(pid) for pid in product_ids])
     return {"encoded": stats.encoded, "unchanged": stats.unchanged}
 
 
@@ -64,7 +71,8 @@ def refresh_pending_products(batch_size: int = 100) -> dict:
         config = _config()
         if config is None:
             return {"skipped": "plugin inactive"}
-        return {"refreshed": jobs.refresh_pending(config, batch_size=batch_size)}
+        with failures_recorded("sweep"):
+            return {"refreshed": jobs.refresh_pending(config, batch_size=batch_size)}
 
 
 @shared_task(queue=QUEUE, **RETRY)
@@ -81,7 +89,8 @@ def rebuild_catalog_vectors(config: dict | None = None) -> dict:
         current = PersonalizationConfig(**config) if config is not None else _config()
         if current is None:
             return {"skipped": "plugin inactive"}
-        stats = jobs.rebuild_all(current)
+        with failures_recorded("rebuild"):
+            stats = jobs.rebuild_all(current)
     if stats is None:
         return {"skipped": "a rebuild is already running"}
     return {"encoded": stats.encoded, "unchanged": stats.unchanged}

@@ -19,8 +19,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # own pytest session (its folder is its own rootdir): `make test-saleor`.
 collect_ignore = ["saleor_integration"]
 SALEOR_SUITE_LINE = (
-    "Saleor integration suite not run in this session (it needs a Saleor 3.23 environment): "
-    "make test-saleor SALEOR_PYTHON=/path/to/saleor/.venv/bin/python"
+    "Saleor integration suite: runs in a Saleor 3.23 environment, next in `make test` where a "
+    "Saleor source is at hand (SALEOR_SOURCE=/path/to/saleor folder or .tar.gz), "
+    "or alone with `make test-saleor SALEOR_PYTHON=/path/to/saleor/.venv/bin/python`"
 )
 
 

@@ -16,6 +16,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         f"(set {embedded_db.HOME_ENV} to move it).",
     )
     parser.add_argument("action", choices=["url", "start", "stop"])
+    parser.add_argument(
+        "--database",
+        default=embedded_db.DATABASE_NAME,
+        help=f"the database to create (start) or name (url); default {embedded_db.DATABASE_NAME}",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -24,10 +29,10 @@ def run(args: argparse.Namespace) -> int:
         print(os.environ["DATABASE_URL"])
         return 0
     if args.action == "start":
-        print(embedded_db.start())
+        print(embedded_db.start(args.database))
         return 0
     if args.action == "url":
-        url = embedded_db.url()
+        url = embedded_db.url(args.database)
         if url is None:
             print("the embedded database is not running: saleor-personalization db start")
             return 1

@@ -1,25 +1,30 @@
-"""The plugin's configuration: Saleor's name/value list → one typed, frozen dataclass."""
+"""The plugin's configuration: Saleor's name/value list → one typed, frozen dataclass.
+
+Every setting is described once here (type, label, help text), for the
+dashboard's plugin page and for error messages: the dashboard shows a save error
+only as a message, without pointing at the field, so each message starts with
+the setting's label.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..engine.encoder import DEFAULT_MODEL
 
 PLUGIN_ID = "saleor.personalization"
-
-GENERATOR_BACKENDS = ("transformers", "openai")
-DEFAULT_GENERATOR_MODEL = "SmolLM2-135M-Instruct"
+# Active from installation: dashboard 3.23 lists only active plugins, so an inactive
+# one could be found only by its URL. "Recommendations" switches serving off instead.
+ACTIVE_BY_DEFAULT = True
 
 
 class ConfigError(ValueError):
-    """Invalid settings, keyed by field name."""
+    """Invalid settings: ``errors`` maps each field name to a message naming its label."""
 
     def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+        super().__init__("; ".join(errors.values()))
         self.errors = dict(errors)
 
 
@@ -31,31 +36,84 @@ class PersonalizationConfig:
     exclude_purchased: bool = True
     diversity: float = 0.1
     embedding_model: str = DEFAULT_MODEL
-    content_optimization_enabled: bool = False
-    auto_promote_winners: bool = False
-    generator_backend: str = "transformers"
-    generator_model: str = DEFAULT_GENERATOR_MODEL
-    generator_server_url: str = ""
-    generator_api_key: str = ""
-    brand_voice: str = ""
 
     def as_task_kwargs(self) -> dict[str, Any]:
-        """A plain dict for Celery task arguments (no secrets)."""
-        data = asdict(self)
-        data.pop("generator_api_key")
-        return data
+        """A plain dict for Celery task arguments."""
+        return asdict(self)
 
 
+@dataclass(frozen=True)
+class Setting:
+    """How one setting appears on the dashboard's plugin page."""
+
+    type: str  # the name of a Saleor ConfigurationTypeField constant
+    label: str
+    help_text: str
+
+
+# Saleor's dashboard lists all text fields before all switches, whatever the order
+# here, so each label starts with its section.
+SETTINGS: dict[str, Setting] = {
+    "recommendations_enabled": Setting(
+        "BOOLEAN",
+        "Recommendations: show to shoppers",
+        "Show 'similar products' on product pages and 'recommended for you' lists "
+        "wherever your storefront asks for them. Switched off, those lists are empty "
+        "and shoppers' visits are not recorded; your catalog stays indexed.",
+    ),
+    "anonymous_tracking": Setting(
+        "BOOLEAN",
+        "Recommendations: personalize for guests",
+        "Learn from what signed-out visitors look at, so their lists fit them before "
+        "they sign in or buy. Guests are known only by a random code their browser keeps, "
+        "never by name or e-mail.",
+    ),
+    "require_in_stock": Setting(
+        "BOOLEAN",
+        "Recommendations: only products in stock",
+        "Leave out products that are out of stock in the channel's warehouses.",
+    ),
+    "exclude_purchased": Setting(
+        "BOOLEAN",
+        "Recommendations: hide products already bought",
+        "Do not recommend a product to a shopper who has already bought it.",
+    ),
+    "diversity": Setting(
+        "STRING",
+        "Recommendations: variety (0 to 1)",
+        "0 shows the closest matches only; higher values mix in more kinds of product "
+        "(0.1 suits most shops).",
+    ),
+    "embedding_model": Setting(
+        "STRING",
+        "Recommendations: language model",
+        "The model that reads your product names, descriptions and attributes. Keep the "
+        "default unless your developer installed another (a model name or a folder on "
+        "the server). After a change the whole catalog is read again in the background; "
+        "the current lists stay live until the new ones are ready.",
+    ),
+    "index_status": Setting(
+        "OUTPUT",
+        "Recommendations: catalog status",
+        "How many products the recommendations know, whether any are waiting to be "
+        "read again. Updated each time this page opens.",
+    ),
+    "last_problem": Setting(
+        "OUTPUT",
+        "Recommendations: last problem",
+        "The last error of a background job (reading the catalog or changed products), "
+        "with its time; empty once that job has run without one.",
+    ),
+}
+
+OUTPUT_SETTINGS = frozenset(name for name, s in SETTINGS.items() if s.type == "OUTPUT")
 _BOOLEAN_FIELDS = {f.name for f in fields(PersonalizationConfig) if f.type in ("bool", bool)}
 
 
 def default_configuration() -> list[dict[str, Any]]:
     """Saleor's DEFAULT_CONFIGURATION list for the defaults above."""
-    defaults = PersonalizationConfig()
-    return [
-        {"name": f.name, "value": _to_raw(getattr(defaults, f.name))}
-        for f in fields(PersonalizationConfig)
-    ]
+    defaults = asdict(PersonalizationConfig())
+    return [{"name": name, "value": _to_raw(defaults.get(name, ""))} for name in SETTINGS]
 
 
 def _to_raw(value: Any) -> Any:
@@ -64,14 +122,23 @@ def _to_raw(value: Any) -> Any:
     return str(value)
 
 
-def parse_config(items: Iterable[Mapping[str, Any]]) -> PersonalizationConfig:
+def label(name: str) -> str:
+    setting = SETTINGS.get(name)
+    return setting.label if setting else name
+
+
+def parse_config(
+    items: Iterable[Mapping[str, Any]],
+    check_model: Callable[[str], str | None] | None = None,
+) -> PersonalizationConfig:
     """Turn Saleor's ``[{"name": ..., "value": ...}]`` into a validated config.
 
-    Raises :class:`ConfigError` listing every invalid field.
+    ``check_model`` returns why a model cannot be loaded (None when it can); it is
+    given at save time only. Raises :class:`ConfigError` listing every invalid field.
     """
     raw = {item["name"]: item.get("value") for item in items if "name" in item}
     values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
+    problems: dict[str, str] = {}
     for name in (f.name for f in fields(PersonalizationConfig)):
         if name not in raw or raw[name] is None:
             continue
@@ -79,7 +146,7 @@ def parse_config(items: Iterable[Mapping[str, Any]]) -> PersonalizationConfig:
         if name in _BOOLEAN_FIELDS:
             parsed = _boolean(value)
             if parsed is None:
-                errors[name] = f"expected true or false, got {value!r}"
+                problems[name] = f"expected on or off, got {value!r}"
             else:
                 values[name] = parsed
         elif name == "diversity":
@@ -88,14 +155,20 @@ def parse_config(items: Iterable[Mapping[str, Any]]) -> PersonalizationConfig:
             except (TypeError, ValueError):
                 number = float("nan")
             if not 0.0 <= number <= 1.0:
-                errors[name] = f"expected a number from 0 to 1, got {value!r}"
+                problems[name] = f"expected a number from 0 to 1, got {value!r}"
             else:
                 values[name] = number
         else:
             values[name] = str(value).strip()
-    errors.update(_check(values))
-    if errors:
-        raise ConfigError(errors)
+    model = values.get("embedding_model")
+    if model is not None and not model:
+        problems["embedding_model"] = "name a model, or leave the default " + DEFAULT_MODEL
+    elif model and check_model is not None and "embedding_model" not in problems:
+        problem = check_model(model)
+        if problem:
+            problems["embedding_model"] = problem
+    if problems:
+        raise ConfigError({name: f"{label(name)}: {message}" for name, message in problems.items()})
     return PersonalizationConfig(**values)
 
 
@@ -108,24 +181,3 @@ def _boolean(value: Any) -> bool | None:
     if lowered in ("false", "0", "no", "off", ""):
         return False
     return None
-
-
-def _check(values: Mapping[str, Any]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if "embedding_model" in values and not values["embedding_model"]:
-        errors["embedding_model"] = "name a sentence-transformers model or a local folder"
-    backend = values.get("generator_backend", PersonalizationConfig.generator_backend)
-    if backend not in GENERATOR_BACKENDS:
-        errors["generator_backend"] = (
-            f"expected one of {', '.join(GENERATOR_BACKENDS)}, got {backend!r}"
-        )
-    url = values.get("generator_server_url", "")
-    if url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            errors["generator_server_url"] = f"expected an http(s) URL, got {url!r}"
-    elif backend == "openai":
-        errors["generator_server_url"] = "required when generator_backend is openai"
-    if "generator_model" in values and not values["generator_model"]:
-        errors["generator_model"] = "name the generator model"
-    return errors

@@ -11,8 +11,9 @@ from saleor.plugins.error_codes import PluginErrorCode
 
 from . import hooks
 from .config import (
-    GENERATOR_BACKENDS,
+    ACTIVE_BY_DEFAULT,
     PLUGIN_ID,
+    SETTINGS,
     ConfigError,
     PersonalizationConfig,
     default_configuration,
@@ -21,90 +22,28 @@ from .config import (
 
 logger = logging.getLogger(__name__)
 
-_BOOLEAN = ConfigurationTypeField.BOOLEAN
-_STRING = ConfigurationTypeField.STRING
-
 
 class PersonalizationPlugin(BasePlugin):
     PLUGIN_ID = PLUGIN_ID
     PLUGIN_NAME = "Personalization"
     PLUGIN_DESCRIPTION = (
-        "Language-model product recommendations (similar products, recommended for you) "
-        "from product text and shopper behaviour, and AI-assisted product descriptions."
+        "Product recommendations that understand your catalog: similar products on "
+        "product pages and personal 'recommended for you' lists, learned from your "
+        "product texts and from what shoppers view, add to cart and buy."
     )
     # One embedding model and one set of shopper profiles serve the whole shop;
     # channel-specific behaviour (what can be sold) comes from Saleor's own channel
     # listings at query time, so there is nothing to configure per channel.
     CONFIGURATION_PER_CHANNEL = False
-    DEFAULT_ACTIVE = False
+    DEFAULT_ACTIVE = ACTIVE_BY_DEFAULT
     DEFAULT_CONFIGURATION = default_configuration()
     CONFIG_STRUCTURE: dict[str, dict[str, Any]] = {
-        "recommendations_enabled": {
-            "type": _BOOLEAN,
-            "label": "Recommendations",
-            "help_text": "Serve similarProducts and recommendedProducts in the GraphQL API.",
-        },
-        "anonymous_tracking": {
-            "type": _BOOLEAN,
-            "label": "Track anonymous shoppers",
-            "help_text": "Accept events and personalize for guests identified by an anonymousId.",
-        },
-        "require_in_stock": {
-            "type": _BOOLEAN,
-            "label": "Only recommend products in stock",
-            "help_text": "Leave out products with no stock in the channel's warehouses.",
-        },
-        "exclude_purchased": {
-            "type": _BOOLEAN,
-            "label": "Hide products already bought",
-            "help_text": "Do not recommend products the shopper has already bought.",
-        },
-        "diversity": {
-            "type": _STRING,
-            "label": "Diversity (0 to 1)",
-            "help_text": "0 ranks purely by relevance; higher values spread lists over more kinds of product.",
-        },
-        "embedding_model": {
-            "type": _STRING,
-            "label": "Embedding model",
-            "help_text": "sentence-transformers model name or local folder. Changing it re-indexes "
-            "the catalog in the background and switches over when done.",
-        },
-        "content_optimization_enabled": {
-            "type": _BOOLEAN,
-            "label": "Content optimization",
-            "help_text": "Suggest rewritten product descriptions for staff approval.",
-        },
-        "auto_promote_winners": {
-            "type": _BOOLEAN,
-            "label": "Auto-promote A/B winners",
-            "help_text": "Publish the winning description of an A/B test without manual review.",
-        },
-        "generator_backend": {
-            "type": _STRING,
-            "label": "Generator backend",
-            "help_text": f"One of: {', '.join(GENERATOR_BACKENDS)}.",
-        },
-        "generator_model": {
-            "type": _STRING,
-            "label": "Generator model",
-            "help_text": "Model name or local path for the description generator.",
-        },
-        "generator_server_url": {
-            "type": _STRING,
-            "label": "Generator server URL",
-            "help_text": "Base URL of an OpenAI-compatible server (openai backend).",
-        },
-        "generator_api_key": {
-            "type": ConfigurationTypeField.SECRET,
-            "label": "Generator API key",
-            "help_text": "API key for the OpenAI-compatible server; never shown again after saving.",
-        },
-        "brand_voice": {
-            "type": ConfigurationTypeField.MULTILINE,
-            "label": "Brand voice",
-            "help_text": "How rewritten descriptions should sound.",
-        },
+        name: {
+            "type": getattr(ConfigurationTypeField, setting.type),
+            "label": setting.label,
+            "help_text": setting.help_text,
+        }
+        for name, setting in SETTINGS.items()
     }
 
     def __init__(self, *, configuration, **kwargs) -> None:
@@ -117,9 +56,19 @@ class PersonalizationPlugin(BasePlugin):
 
     @classmethod
     def validate_plugin_configuration(cls, plugin_configuration, **kwargs) -> None:
+        from ..engine.model_source import model_problem
+        from .services import saved_config
+
+        previous, _ = saved_config()
+
+        def check_model(model: str) -> str | None:
+            # Only a new name is checked: the saved one may be checked against the hub.
+            return None if model == previous.embedding_model else model_problem(model)
+
         try:
-            parse_config(plugin_configuration.configuration or [])
+            parse_config(plugin_configuration.configuration or [], check_model=check_model)
         except ConfigError as error:
+            _keep_a_fresh_install_active(plugin_configuration)
             raise ValidationError(
                 {
                     name: ValidationError(message, code=PluginErrorCode.INVALID.value)
@@ -129,14 +78,33 @@ class PersonalizationPlugin(BasePlugin):
 
     @classmethod
     def pre_save_plugin_configuration(cls, plugin_configuration) -> None:
-        from .services import load_config
+        from .services import catalog_indexed_with, load_config
 
         previous = load_config()
         current = parse_config(plugin_configuration.configuration or [])
         if plugin_configuration.active:
-            # Switched on, or another model: (re)index the catalog in the background.
-            changed = previous is None or previous.embedding_model != current.embedding_model
+            # Switched on, another model, or never indexed: (re)index in the background.
+            changed = (
+                previous is None
+                or previous.embedding_model != current.embedding_model
+                or not catalog_indexed_with(current.embedding_model)
+            )
             hooks.configuration_saved(current, changed)
+
+    def resolve_plugin_configuration(self, request):
+        """The saved settings, with the read-only status fields filled in live."""
+        from . import index_status
+
+        live = {
+            "index_status": lambda: index_status.catalog_status(self.config),
+            "last_problem": index_status.last_problem,
+        }
+        configuration = []
+        for item in self.configuration:
+            if item.get("name") in live:
+                item = {**item, "value": _never_failing(live[item["name"]])}
+            configuration.append(item)
+        return configuration
 
     # -- catalog ------------------------------------------------------------------
 
@@ -262,3 +230,34 @@ class PersonalizationPlugin(BasePlugin):
 
     def staff_deleted(self, staff_user, previous_value, **kwargs):
         return self.customer_deleted(staff_user, previous_value)
+
+
+def _never_failing(read) -> str:
+    try:
+        return read()
+    except Exception:  # a status line must never break the plugin page
+        logger.exception("Could not read the personalization status")
+        return "unavailable (see the server log)"
+
+
+def _keep_a_fresh_install_active(plugin_configuration) -> None:
+    """Undo the switch-off that Saleor's first save of the plugin makes when it fails.
+
+    Saleor creates the plugin's row (inactive, its model's default) before it
+    validates the first save, and keeps it when validation fails: a merchant's typo
+    would switch a freshly installed, active plugin off and hide it from the
+    dashboard's list. A row that is inactive and still holds the defaults while the
+    merchant asked for "active" is that row.
+    """
+    if not (ACTIVE_BY_DEFAULT and plugin_configuration.pk and plugin_configuration.active):
+        return
+    from saleor.plugins.models import PluginConfiguration
+
+    row = PluginConfiguration.objects.filter(pk=plugin_configuration.pk, active=False).first()
+    defaults = {item["name"]: item["value"] for item in default_configuration()}
+    if row is not None and _values(row.configuration) == defaults:
+        PluginConfiguration.objects.filter(pk=row.pk).update(active=True)
+
+
+def _values(configuration) -> dict:
+    return {item.get("name"): item.get("value") for item in configuration or []}

