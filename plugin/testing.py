@@ -13,10 +13,12 @@ import pytest
 def _fresh_store_caches():
     """Caches that outlive a request in production must not outlive a test."""
     from .store.django_store import clear_popularity_cache
+    from .saleor_adapter.availability import clear_sellable_cache
     from .store.vector_search import clear_selectivity_cache
 
     clear_popularity_cache()
     clear_selectivity_cache()
+    clear_sellable_cache()
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,23 @@
 
 The condition is compiled from Saleor's managers and filters (not a copy of
 their data), and the store puts it in the same statement as the similarity
-search.
+search. It is correlated with the candidate (``EXISTS (... WHERE product.id =
+candidate)``), so PostgreSQL checks only the candidates the vector index hands
+it, never builds the whole sellable set: a search costs the same in a catalog
+of 100 or of 100,000 products.
+
+Compiling Saleor's querysets costs milliseconds, so each channel's condition is
+compiled once and reused: the "now" that Saleor's managers put into it as a
+parameter becomes the database's own clock, which keeps the SQL valid and the
+same over time (and so usable as a cache key).
 """
 
 from __future__ import annotations
+
+import re
+import threading
+import time
+from datetime import datetime
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Exists, OuterRef, Q
@@ -13,14 +26,40 @@ from django.utils import timezone
 
 from ..engine.filters import CandidateFilter, SqlCondition
 
+# Stands for the candidate's product id while Saleor's queryset is compiled.
+_CANDIDATE = -2_043_917_651  # within a 32-bit id column's range, or Django empties the query
+_PLACEHOLDER = re.compile(r"%%|%s")
+_TTL_SECONDS = 60.0
+_MAX_ENTRIES = 256
+_cache: dict[tuple[int, bool], tuple[SqlCondition, float]] = {}
+_lock = threading.Lock()
+NOTHING = SqlCondition("{product_id} IS NULL")  # matches no product
+
+
+def clear_sellable_cache() -> None:
+    _cache.clear()
+
 
 def sellable_condition(channel, *, require_in_stock: bool) -> SqlCondition:
     """Published, visible in listings, available for purchase, priced (and in stock)."""
+    key = (channel.id, require_in_stock)
+    cached = _cache.get(key)
+    if cached is not None and time.monotonic() - cached[1] < _TTL_SECONDS:
+        return cached[0]
+    condition = _compile(channel, require_in_stock)
+    with _lock:
+        if len(_cache) >= _MAX_ENTRIES:
+            _cache.pop(min(_cache, key=lambda k: _cache[k][1]))
+        _cache[key] = (condition, time.monotonic())
+    return condition
+
+
+def _compile(channel, require_in_stock: bool) -> SqlCondition:
     from saleor.product.models import Product, ProductChannelListing
 
-    now = timezone.now()
+    before = timezone.now()
     listings = ProductChannelListing.objects.filter(
-        Q(available_for_purchase_at__lte=now),
+        Q(available_for_purchase_at__lte=before),
         product_id=OuterRef("pk"),
         channel_id=channel.id,
         visible_in_listings=True,
@@ -35,11 +74,39 @@ def sellable_condition(channel, *, require_in_stock: bool) -> SqlCondition:
         products = filter_products_by_stock_availability(
             products, StockAvailability.IN_STOCK, channel.slug
         )
+    candidate = products.filter(pk=_CANDIDATE).order_by().values("pk")
     try:
-        sql, params = products.values("id").query.sql_with_params()
+        sql, params = candidate.query.sql_with_params()
     except EmptyResultSet:  # e.g. an inactive channel: Saleor's managers return none()
-        return SqlCondition("{product_id} IS NULL")  # matches no product
-    return SqlCondition("{product_id} IN (" + sql + ")", tuple(params))
+        return NOTHING
+    after = timezone.now()
+    sql, params = _inline(sql, params, before, after)
+    return SqlCondition("EXISTS (" + sql + ")", tuple(params))
+
+
+def _inline(sql: str, params, before: datetime, after: datetime) -> tuple[str, list]:
+    """Put the candidate and the database clock where their parameters stood."""
+    kept: list = []
+    values = iter(params)
+    found_candidate = False
+
+    def replace(match: re.Match) -> str:
+        nonlocal found_candidate
+        if match.group(0) == "%%":
+            return "%%"
+        value = next(values)
+        if value == _CANDIDATE:
+            found_candidate = True
+            return "{product_id}"
+        if isinstance(value, datetime) and before <= value <= after:
+            return "statement_timestamp()"
+        kept.append(value)
+        return "%s"
+
+    inlined = _PLACEHOLDER.sub(replace, sql)
+    if not found_candidate:
+        raise RuntimeError("Saleor's product query no longer filters by the candidate's id")
+    return inlined, kept
 
 
 def sellable_filter(channel, *, require_in_stock: bool) -> CandidateFilter:
