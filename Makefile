@@ -23,7 +23,7 @@ $(STAMP): setup.py constraints.txt
 		|| { echo "$(PYTHON312) is not Python 3.12 (Saleor 3.23's version)"; exit 1; }
 	test -x $(PY) || $(PYTHON312) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,standalone]'
 	touch $(STAMP)
 
 demo: venv

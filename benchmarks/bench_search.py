@@ -411,6 +411,7 @@ def main() -> None:
     started, load_start = time.perf_counter(), os.getloadavg()
     url = connect_database()
     import psycopg
+    from pgvector.psycopg import register_vector
 
     reset_database()
     [(postgres, pgvector)] = execute(
@@ -419,6 +420,7 @@ def main() -> None:
     )
     # No automatic server-side prepare: Django plans every statement afresh, so must this.
     with psycopg.connect(url, autocommit=True, prepare_threshold=None) as raw:
+        register_vector(raw)  # nearest_sql's query is a numpy parameter
         sizes = [bench_size(n, args.queries, raw) for n in args.sizes]
     encoding = None if args.skip_encoding else bench_encoding()
     load = {"start": load_start, "end": os.getloadavg()}

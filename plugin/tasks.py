@@ -1,21 +1,33 @@
 """Celery tasks, found by the Celery app's autodiscovery (Saleor's, inside Saleor).
 
 Tasks take ids, re-read the world, are idempotent, retry only transient
-database errors with backoff, and run on their own queue so a slow model never
-delays Saleor's own tasks. The model is loaded lazily in each worker process.
+database errors with backoff, and run on queues of their own so a slow model
+never delays Saleor's own tasks: ``personalization`` for the short work of
+hooks and the sweep, ``personalization_rebuild`` for indexing the whole catalog,
+so that orders and checkouts never wait behind it. The model is loaded lazily
+in each worker process.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+if TYPE_CHECKING:
+    from .saleor_adapter.config import PersonalizationConfig
+
 logger = logging.getLogger(__name__)
 
 QUEUE = "personalization"
+REBUILD_QUEUE = "personalization_rebuild"
+# A rebuild the sweep asks for and no worker starts within this many seconds is
+# dropped: the next sweep asks again if it is still needed.
+SWEEP_REBUILD_EXPIRES = 55
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 RETRY = {
     "autoretry_for": TRANSIENT_ERRORS,
@@ -48,79 +60,147 @@ def _config():
     return load_config()
 
 
+def _when_active(work: Callable[[PersonalizationConfig], dict]) -> dict:
+    """``work(config)`` with Saleor's writer permission, if the plugin is switched on."""
+    with _writer():
+        config = _config()
+        if config is None:
+            return {"skipped": "plugin inactive"}
+        return work(config)
+
+
 @shared_task(queue=QUEUE, **RETRY)
 def refresh_product_vectors(product_ids: list[int]) -> dict:
     """Re-encode products whose text changed (skipped when the hash is unchanged)."""
     from .saleor_adapter import jobs
 
-    with _writer():
-        config = _config()
-        if config is None:
-            return {"skipped": "plugin inactive"}
+    def refresh(config: PersonalizationConfig) -> dict:
         with failures_recorded("refresh"):
             stats = jobs.refresh_products(config, [int(pid) for pid in product_ids])
-    return {"encoded": stats.encoded, "unchanged": stats.unchanged}
+        return {"encoded": stats.encoded, "unchanged": stats.unchanged}
+
+    return _when_active(refresh)
+
+
+@shared_task(queue=QUEUE, **RETRY)
+def refresh_category_products(category_id: int) -> dict:
+    """A category was renamed: refresh the products under it (and its subcategories)."""
+    from .saleor_adapter import jobs
+
+    return _refresh_marked(lambda: jobs.category_product_ids(int(category_id)))
+
+
+@shared_task(queue=QUEUE, **RETRY)
+def refresh_attribute_products(attribute_id: int, value_ids: list[int] | None = None) -> dict:
+    """An attribute (or some of its values) was renamed: refresh the products using it."""
+    from .saleor_adapter import jobs
+
+    values = [int(pk) for pk in value_ids] if value_ids is not None else None
+    return _refresh_marked(lambda: jobs.attribute_product_ids(int(attribute_id), values))
+
+
+def _refresh_marked(product_ids: Callable[[], list[int]]) -> dict:
+    from .saleor_adapter import jobs
+
+    def refresh(config: PersonalizationConfig) -> dict:
+        with failures_recorded("refresh"):
+            marked = jobs.refresh_marked(config, product_ids())
+        return {"marked": marked, "refreshed_now": marked <= jobs.IMMEDIATE_REFRESH_MAX}
+
+    return _when_active(refresh)
 
 
 @shared_task(queue=QUEUE, **RETRY)
 def refresh_pending_products(batch_size: int = 100) -> dict:
-    """Periodic sweep of products marked dirty (see sample_config/saleor_settings.py)."""
-    from .saleor_adapter import jobs
+    """Periodic sweep of products marked dirty (see sample_config/saleor_settings.py).
+
+    While no space of the configured model is active it asks for a rebuild on the
+    rebuild queue instead (unless one is running), and never rebuilds here.
+    """
+    from .saleor_adapter import jobs, services
 
     with _writer():
         config = _config()
         if config is None:
             return {"skipped": "plugin inactive"}
         with failures_recorded("sweep"):
-            return {"refreshed": jobs.refresh_pending(config, batch_size=batch_size)}
+            if services.catalog_indexed_with(config.embedding_model):
+                return {"refreshed": jobs.refresh_pending(config, batch_size=batch_size)}
+            if jobs.rebuild_running():
+                return {"rebuild": "running"}
+            rebuild_catalog_vectors.apply_async(
+                kwargs={"missing_only": True}, expires=SWEEP_REBUILD_EXPIRES
+            )
+    return {"rebuild": "enqueued"}
 
 
-@shared_task(queue=QUEUE, **RETRY)
-def rebuild_catalog_vectors(config: dict | None = None) -> dict:
-    """Index the whole catalog with the configured model (at activation, after a model change).
+@shared_task(queue=REBUILD_QUEUE, **RETRY)
+def rebuild_catalog_vectors(config: dict | None = None, missing_only: bool = False) -> dict:
+    """Index the whole catalog with the configured model (at activation, after a model
+    change, or for the sweep while nothing is indexed).
 
     ``config`` is the configuration being saved: the task may run before the
-    dashboard's save is committed, so it must not read it back.
+    dashboard's save is committed, so it must not read it back. ``missing_only``
+    skips the work when the model's vectors are live already (an earlier task
+    built them). A build whose model is no longer the configured one abandons
+    itself (see ``jobs.index_catalog``).
     """
-    from .saleor_adapter import jobs
+    from .catalog_index import BuildAbandoned
+    from .saleor_adapter import jobs, services
     from .saleor_adapter.config import PersonalizationConfig
 
     with _writer():
         current = PersonalizationConfig(**config) if config is not None else _config()
         if current is None:
             return {"skipped": "plugin inactive"}
+        if missing_only and services.catalog_indexed_with(current.embedding_model):
+            return {"skipped": "already indexed"}
         with failures_recorded("rebuild"):
-            stats = jobs.rebuild_all(current)
+            try:
+                stats = jobs.rebuild_all(current)
+            except BuildAbandoned as abandoned:
+                logger.info("Catalog rebuild abandoned", extra={"model": abandoned.model})
+                return {"abandoned": str(abandoned)}
     if stats is None:
         return {"skipped": "a rebuild is already running"}
     return {"encoded": stats.encoded, "unchanged": stats.unchanged}
 
 
 @shared_task(queue=QUEUE, **RETRY)
-def record_order_purchases(order_id: str) -> dict:
-    from .saleor_adapter import jobs
+def sync_order_purchases(order_id: str) -> dict:
+    """An order was placed, confirmed, paid, canceled or expired: its purchase events
+    follow its status (see ``shopper_jobs.purchased_orders``)."""
+    from .saleor_adapter import shopper_jobs
 
-    with _writer():
-        config = _config()
-        if config is None:
-            return {"skipped": "plugin inactive"}
-        return {"recorded": jobs.record_order(config, order_id)}
+    def sync(config: PersonalizationConfig) -> dict:
+        stats = shopper_jobs.sync_order(config, order_id)
+        return {"recorded": stats.recorded, "withdrawn": stats.withdrawn}
+
+    return _when_active(sync)
 
 
 @shared_task(queue=QUEUE, **RETRY)
 def record_checkout_additions(checkout_token: str) -> dict:
-    from .saleor_adapter import jobs
+    from .saleor_adapter import shopper_jobs
 
-    with _writer():
-        config = _config()
-        if config is None:
-            return {"skipped": "plugin inactive"}
-        return {"recorded": jobs.record_checkout(config, checkout_token)}
+    return _when_active(
+        lambda config: {"recorded": shopper_jobs.record_checkout(config, checkout_token)}
+    )
+
+
+@shared_task(queue=QUEUE, **RETRY)
+def merge_guest_history(user_id: int) -> dict:
+    """An account was confirmed: the guest history of its e-mail joins it."""
+    from .saleor_adapter import shopper_jobs
+
+    return _when_active(
+        lambda config: {"merged": shopper_jobs.merge_confirmed_account(config, int(user_id))}
+    )
 
 
 @shared_task(queue=QUEUE, **RETRY)
 def forget_deleted_customers() -> dict:
-    from .saleor_adapter import jobs
+    from .saleor_adapter import shopper_jobs
 
     with _writer():
-        return {"forgotten": jobs.forget_deleted_customers()}
+        return {"forgotten": shopper_jobs.forget_deleted_customers()}

@@ -20,12 +20,20 @@ from saleor.settings import *  # noqa: F403
 from saleor.settings import CELERY_BEAT_SCHEDULE
 
 PERSONALIZATION_QUEUE = "personalization"
+# Indexing the whole catalog (switching the plugin on, changing the model) takes
+# minutes to hours; on a queue of its own, order and checkout events never wait
+# behind it.
+PERSONALIZATION_REBUILD_QUEUE = "personalization_rebuild"
 
-# The tasks declare this queue themselves; the route keeps them there even when
+# The tasks declare these queues themselves; the routes keep them there even when
 # they are sent by name (Celery beat, send_task) from a process that has not
-# imported them. Run a worker with `-Q personalization` (see the README).
+# imported them. Run one worker with `-Q personalization` and one with
+# `-Q personalization_rebuild` (see the README). An exact name wins over a pattern.
 CELERY_TASK_ROUTES = {
     **globals().get("CELERY_TASK_ROUTES", {}),
+    "saleor_personalization.tasks.rebuild_catalog_vectors": {
+        "queue": PERSONALIZATION_REBUILD_QUEUE
+    },
     "saleor_personalization.tasks.*": {"queue": PERSONALIZATION_QUEUE},
 }
 
@@ -33,7 +41,8 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     # The sweep: products marked dirty whose refresh was lost (broker or worker
     # down) and products changed by paths that fire no hook, oldest first, at most
-    # batch_size per run. With nothing indexed yet it indexes the whole catalog.
+    # batch_size per run. While the configured model is not indexed yet it sends a
+    # rebuild to the rebuild queue instead (unless one is running).
     "personalization-refresh-pending-products": {
         "task": "saleor_personalization.tasks.refresh_pending_products",
         "schedule": datetime.timedelta(minutes=1),

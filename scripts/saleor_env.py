@@ -24,7 +24,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 # Extras of this package that the integration suite and the browser check need.
-EXTRAS = "test,browser"
+EXTRAS = "test,browser,standalone"
 _NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==")
 
 

@@ -9,10 +9,15 @@ from ..standalone import embedded_db
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    try:
+        where = str(embedded_db.data_dir())
+    except embedded_db.EmbeddedDatabaseError:
+        # The standalone extra is missing; every other command still works.
+        where = "a folder of the user's"
     parser = subparsers.add_parser(
         "db",
         help="manage the embedded PostgreSQL (ignored when DATABASE_URL is set)",
-        description=f"The embedded PostgreSQL keeps its data in {embedded_db.data_dir()} "
+        description=f"The embedded PostgreSQL keeps its data in {where} "
         f"(set {embedded_db.HOME_ENV} to move it).",
     )
     parser.add_argument("action", choices=["url", "start", "stop"])

@@ -23,7 +23,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--k", type=int, default=10, help="list length (default 10)")
     parser.add_argument(
         "--methods", nargs="+", default=["popularity", "itemknn", "content"],
-        metavar="METHOD", help="popularity, itemknn, content (default: all three)",
+        metavar="METHOD",
+        help="popularity, itemknn, content, separated by spaces or commas (default: all three)",
     )
     parser.add_argument("--model", default=DEFAULT_MODEL, help="embedding model for 'content'")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -36,10 +37,14 @@ def run(args: argparse.Namespace) -> int:
     from ..engine.evaluation import METHODS, evaluate, load_dataset, write_report
     from ..engine.evaluation.content import ContentScorer
 
-    unknown = [m for m in args.methods if m not in METHODS]
-    if unknown:
-        raise ValueError(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
-    if len(set(args.methods)) != len(args.methods):
+    methods = [name.strip() for arg in args.methods for name in arg.split(",") if name.strip()]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise ValueError(
+            f"unknown method(s) {', '.join(unknown) or repr(' '.join(args.methods))}; "
+            f"choose from {', '.join(METHODS)}"
+        )
+    if len(set(methods)) != len(methods):
         raise ValueError("each method may be named once")
     data = load_dataset(args.dataset, split=args.split)
     interactive = not args.json
@@ -47,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         ContentScorer(EncoderConfig(model=args.model), show_progress=interactive and sys.stderr.isatty())
         if name == "content"
         else METHODS[name]()
-        for name in args.methods
+        for name in methods
     ]
     result = evaluate(data, scorers, k=args.k, progress=None if args.json else _RankingProgress())
     result["split"] = args.split

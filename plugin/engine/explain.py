@@ -13,6 +13,7 @@ from .events import Event, EventType
 
 class ReasonKind(StrEnum):
     HISTORY = "history"
+    SEEN = "seen"  # the product itself is in the shopper's history
     CONTEXT = "context"
     POPULAR = "popular"
     NEW = "new"
@@ -33,6 +34,13 @@ _HISTORY_TEMPLATES = {
     EventType.PURCHASE: "Because you bought {name}",
 }
 
+_SEEN_TEMPLATES = {
+    EventType.VIEW: "You viewed this",
+    EventType.CLICK: "You looked at this",
+    EventType.ADD_TO_CART: "In your cart",
+    EventType.PURCHASE: "You bought this",
+}
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -46,6 +54,8 @@ class Reason:
         name = names.get(self.product_id, f"product {self.product_id}")
         if self.kind is ReasonKind.HISTORY and self.event_type is not None:
             return _HISTORY_TEMPLATES[self.event_type].format(name=name)
+        if self.kind is ReasonKind.SEEN and self.event_type is not None:
+            return _SEEN_TEMPLATES[self.event_type]
         if self.kind is ReasonKind.CONTEXT:
             return f"Similar to {name}"
         if self.kind is ReasonKind.POPULAR:

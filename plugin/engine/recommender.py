@@ -27,8 +27,13 @@ class RankingConfig:
     diversity: float = 0.1
     # Re-ranking nudge towards what sells: relevance + weight * popularity_boost.
     popularity_weight: float = 0.2
+    # Bought products are hidden by default; viewed ones may come back, since a
+    # shopper comparing products wants to find them again, but as reminders after
+    # the new ones, at most ``seen_share`` of a list (unless too few are new): their own
+    # products resemble the shopper's profile most and would otherwise fill the list.
     exclude_purchased: bool = True
-    exclude_seen: bool = True
+    exclude_seen: bool = False
+    seen_share: float = 0.2
     history_limit: int = 200
     # Share of the query taken by the product page being looked at.
     context_weight: float = 0.6
@@ -43,6 +48,8 @@ class RankingConfig:
             raise ValueError(f"popularity_weight must not be negative, got {self.popularity_weight}")
         if not 0.0 <= self.context_weight <= 1.0:
             raise ValueError(f"context_weight must be between 0 and 1, got {self.context_weight}")
+        if not 0.0 <= self.seen_share <= 1.0:
+            raise ValueError(f"seen_share must be between 0 and 1, got {self.seen_share}")
         if self.history_limit < 1:
             raise ValueError(f"history_limit must be at least 1, got {self.history_limit}")
         if self.popularity_half_life_days <= 0:
@@ -265,6 +272,23 @@ class Recommender:
             excluded.add(context_product_id)
         return excluded
 
+    def _pick(
+        self, relevance: np.ndarray, vectors: np.ndarray, k: int, seen: Sequence[bool]
+    ) -> list[int]:
+        """Indexes of the list: new products by MMR, then a few seen ones as reminders."""
+        seen_at = [i for i, flag in enumerate(seen) if flag]
+        if not seen_at:
+            return mmr(relevance, vectors, k, self.ranking_config.diversity)
+        new_at = [i for i, flag in enumerate(seen) if not flag]
+        reminders = min(int(k * self.ranking_config.seen_share), len(seen_at))
+        wanted_new = min(len(new_at), k - reminders)
+        diversity = self.ranking_config.diversity
+        picked_new = [
+            new_at[i] for i in mmr(relevance[new_at], vectors[new_at], wanted_new, diversity)
+        ]
+        closest_seen = sorted(seen_at, key=lambda i: -relevance[i])
+        return picked_new + closest_seen[: k - len(picked_new)]
+
     def _rerank(
         self,
         neighbors: Sequence[Neighbor],
@@ -278,6 +302,7 @@ class Recommender:
     ) -> list[Recommendation]:
         if not neighbors:
             return []
+        events = strongest_events(history)
         relevance = np.array([n.similarity for n in neighbors], dtype=np.float64)
         if self.ranking_config.popularity_weight > 0:
             ids = [n.product_id for n in neighbors]
@@ -288,8 +313,8 @@ class Recommender:
             )
             relevance = relevance + self.ranking_config.popularity_weight * boost
         candidate_vectors = np.stack([n.vector for n in neighbors]).astype(np.float32)
-        picked = mmr(relevance, candidate_vectors, k, self.ranking_config.diversity)
-        events = strongest_events(history)
+        seen = [n.product_id in events for n in neighbors]
+        picked = self._pick(relevance, candidate_vectors, k, seen)
         sources = [pid for pid in events if pid in vectors]
         if context_product_id is not None:
             sources.append(context_product_id)
@@ -301,13 +326,19 @@ class Recommender:
         )
         items = []
         for index, owner in zip(picked, owners):
-            if owner is None:
+            product_id = neighbors[index].product_id
+            if product_id in events:
+                # Shown again (nothing hides it): it resembles itself most, so say so.
+                reason = Reason(
+                    ReasonKind.SEEN, product_id=product_id, event_type=events[product_id]
+                )
+            elif owner is None:
                 reason = Reason(ReasonKind.NEW)
             elif owner == context_product_id:
                 reason = Reason(ReasonKind.CONTEXT, product_id=owner)
             else:
                 reason = Reason(ReasonKind.HISTORY, product_id=owner, event_type=events[owner])
-            items.append(Recommendation(neighbors[index].product_id, float(relevance[index]), reason))
+            items.append(Recommendation(product_id, float(relevance[index]), reason))
         return items
 
     def _popularity(self, product_ids: list[int], channel: str | None) -> np.ndarray:

@@ -34,6 +34,7 @@ class PersonalizationConfig:
     anonymous_tracking: bool = True
     require_in_stock: bool = True
     exclude_purchased: bool = True
+    exclude_viewed: bool = False
     diversity: float = 0.1
     embedding_model: str = DEFAULT_MODEL
 
@@ -58,8 +59,9 @@ SETTINGS: dict[str, Setting] = {
         "BOOLEAN",
         "Recommendations: show to shoppers",
         "Show 'similar products' on product pages and 'recommended for you' lists "
-        "wherever your storefront asks for them. Switched off, those lists are empty "
-        "and shoppers' visits are not recorded; your catalog stays indexed.",
+        "wherever your storefront asks for them. Switched off, those lists are empty; "
+        "what shoppers do is still learned and the catalog stays indexed, so the lists "
+        "are ready when you switch back on.",
     ),
     "anonymous_tracking": Setting(
         "BOOLEAN",
@@ -77,6 +79,13 @@ SETTINGS: dict[str, Setting] = {
         "BOOLEAN",
         "Recommendations: hide products already bought",
         "Do not recommend a product to a shopper who has already bought it.",
+    ),
+    "exclude_viewed": Setting(
+        "BOOLEAN",
+        "Recommendations: hide products already viewed",
+        "Never show a shopper a product they already looked at or put in the cart. Off, "
+        "a few of those come back at the end of a list as reminders (at most one in "
+        "five), since shoppers comparing products like to find them again.",
     ),
     "diversity": Setting(
         "STRING",

@@ -2,14 +2,16 @@
 
 Every hook runs inside a savepoint and swallows (and logs) its own errors, so a
 product save, checkout or order succeeds whatever happens to personalization.
-Work is enqueued on commit; if the broker is down the product stays marked
-dirty and the periodic sweep picks it up.
+A hook does a constant number of queries: work that fans out (every product of
+a renamed category, a customer's history) is a task, enqueued on commit. If the
+broker is down, products stay (or are then) marked dirty and the periodic sweep
+picks them up.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from typing import Any
 
@@ -20,9 +22,6 @@ from . import jobs, services
 from .shoppers import email_key, user_key
 
 logger = logging.getLogger(__name__)
-
-# Up to this many products are refreshed right away; more are left to the sweep.
-IMMEDIATE_REFRESH_MAX = 200
 
 # Publishing must fail fast when Redis is down: the request is waiting.
 _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
@@ -40,12 +39,22 @@ def never_raises(hook: Callable[..., None]) -> Callable[..., None]:
     return guarded
 
 
-def enqueue_on_commit(task, *args: Any) -> None:
+def enqueue_on_commit(task, *args: Any, if_unsent: Callable[[], None] | None = None) -> None:
+    """Send the task once the transaction commits. ``if_unsent`` runs when the broker
+    cannot be reached, to leave the sweep what it needs to do the work instead."""
+
     def send() -> None:
         try:
             task.apply_async(args=args, retry=True, retry_policy=_PUBLISH_RETRY)
+            return
         except Exception:  # broker down: logged; dirty rows and the sweep recover
             logger.exception("Could not enqueue %s", task.name, extra={"task_args": args})
+        if if_unsent is None:
+            return
+        try:
+            if_unsent()
+        except Exception:  # after Saleor's commit there is nothing left to protect
+            logger.exception("Could not leave the work of %s to the sweep", task.name)
 
     transaction.on_commit(send)
 
@@ -53,10 +62,6 @@ def enqueue_on_commit(task, *args: Any) -> None:
 @never_raises
 def products_changed(product_ids: Iterable[int], variant_ids: Iterable[int] = ()) -> None:
     """Mark products dirty (given directly or by their variants) and refresh them on commit."""
-    _refresh(product_ids, variant_ids)
-
-
-def _refresh(product_ids: Iterable[int], variant_ids: Iterable[int] = ()) -> None:
     ids = {int(pid) for pid in product_ids if pid is not None}
     variants = {int(vid) for vid in variant_ids if vid is not None}
     if variants:
@@ -67,34 +72,32 @@ def _refresh(product_ids: Iterable[int], variant_ids: Iterable[int] = ()) -> Non
     if not ids:
         return
     jobs.mark_dirty(sorted(ids))
-    # A rename can touch thousands of products: those wait for the sweep, which
-    # takes bounded batches, instead of one huge task.
-    if len(ids) <= IMMEDIATE_REFRESH_MAX:
+    if len(ids) <= jobs.IMMEDIATE_REFRESH_MAX:
         enqueue_on_commit(tasks.refresh_product_vectors, sorted(ids))
 
 
 @never_raises
-def category_changed(category) -> None:
+def category_changed(category_id: int) -> None:
     """A category's name is in the text of every product under it (and its subcategories)."""
-    from saleor.product.models import Product
-
-    subtree = category.get_descendants(include_self=True)
-    _refresh(Product.objects.filter(category__in=subtree).values_list("id", flat=True))
+    category_id = int(category_id)
+    enqueue_on_commit(
+        tasks.refresh_category_products,
+        category_id,
+        if_unsent=lambda: jobs.mark_dirty(jobs.category_product_ids(category_id)),
+    )
 
 
 @never_raises
-def attribute_values_changed(value_ids: Iterable[int]) -> None:
-    """Attribute names and values are in the text of the products (and variants) using them."""
-    from saleor.attribute.models import AssignedProductAttributeValue, AssignedVariantAttributeValue
-
-    values = list(value_ids)
-    _refresh(
-        AssignedProductAttributeValue.objects.filter(value_id__in=values).values_list(
-            "product_id", flat=True
-        ),
-        AssignedVariantAttributeValue.objects.filter(value_id__in=values).values_list(
-            "variant_id", flat=True
-        ),
+def attribute_changed(attribute_id: int, value_ids: Sequence[int] | None = None) -> None:
+    """Attribute names and values are in the text of the products (and variants) using
+    them: all of the attribute's values, or only these."""
+    attribute_id = int(attribute_id)
+    values = [int(pk) for pk in value_ids] if value_ids is not None else None
+    enqueue_on_commit(
+        tasks.refresh_attribute_products,
+        attribute_id,
+        values,
+        if_unsent=lambda: jobs.mark_dirty(jobs.attribute_product_ids(attribute_id, values)),
     )
 
 
@@ -104,8 +107,9 @@ def product_deleted(product_id: int) -> None:
 
 
 @never_raises
-def order_placed(order_id: Any) -> None:
-    enqueue_on_commit(tasks.record_order_purchases, str(order_id))
+def order_changed(order_id: Any) -> None:
+    """An order was placed, confirmed, paid, canceled or expired: its purchases follow."""
+    enqueue_on_commit(tasks.sync_order_purchases, str(order_id))
 
 
 @never_raises
@@ -114,10 +118,10 @@ def checkout_changed(token: Any) -> None:
 
 
 @never_raises
-def customer_confirmed(config, user_id: int, email: str | None) -> None:
+def customer_confirmed(user_id: int) -> None:
     """Fold the guest history of the account's e-mail into it (as Saleor attaches guest
     orders: only once the e-mail is confirmed, so nobody gets another's history)."""
-    jobs.merge_guest_history(config, [(user_id, email)])
+    enqueue_on_commit(tasks.merge_guest_history, int(user_id))
 
 
 @never_raises
@@ -129,5 +133,14 @@ def customer_deleted(user_id: int, email: str | None) -> None:
 
 @never_raises
 def configuration_saved(config, model_changed: bool) -> None:
-    if model_changed:
-        enqueue_on_commit(tasks.rebuild_catalog_vectors, config.as_task_kwargs())
+    """Index the catalog in the background when the plugin is switched on or its model changes."""
+    if not model_changed:
+        return
+    if services.load_config() is not None and services.catalog_indexed_with(
+        config.embedding_model
+    ):
+        # Back to the live model (the plugin was on, so this is a model change):
+        # nothing to index. A build of the model chosen in between checks the
+        # saved configuration as it goes and drops itself.
+        return
+    enqueue_on_commit(tasks.rebuild_catalog_vectors, config.as_task_kwargs())

@@ -1,4 +1,7 @@
-"""The work behind the Celery tasks and the backfill command; each job re-reads the world."""
+"""Catalog work behind the Celery tasks and the backfill command; each job re-reads the world.
+
+Shopper events (orders, checkouts, accounts) are in :mod:`.shopper_jobs`.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +9,26 @@ import logging
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from ..catalog_index import current_space, index_products, rebuild_catalog
-from ..engine.events import Event, EventType
 from ..engine.indexing import IndexStats
-from ..models import EmbeddingSpace, InteractionEvent, PendingRefresh, ProductVector
+from ..models import EmbeddingSpace, PendingRefresh, ProductVector
 from ..store import DjangoStore
 from . import services
 from .config import PersonalizationConfig
 from .documents import all_product_ids, product_documents
-from .shoppers import customer_key, email_key, user_key
 
 logger = logging.getLogger(__name__)
 
 # Session-level advisory lock key: one catalog rebuild at a time, shop-wide.
 _REBUILD_LOCK = zlib.crc32(b"saleor_personalization.rebuild_catalog")
+
+# Up to this many products are refreshed right away; more are left to the sweep,
+# which takes bounded batches, instead of one huge task.
+IMMEDIATE_REFRESH_MAX = 200
 
 
 def mark_dirty(product_ids: Sequence[int]) -> None:
@@ -33,6 +37,7 @@ def mark_dirty(product_ids: Sequence[int]) -> None:
         update_conflicts=True,
         unique_fields=["product_id"],
         update_fields=["marked_at"],
+        batch_size=1000,
     )
 
 
@@ -71,6 +76,49 @@ def refresh_products(config: PersonalizationConfig, product_ids: Sequence[int]) 
     return stats
 
 
+def refresh_marked(config: PersonalizationConfig, product_ids: Iterable[int]) -> int:
+    """Mark products dirty and refresh them now, unless there are too many (then the
+    sweep takes them). Returns how many were marked."""
+    ids = sorted({int(pid) for pid in product_ids})
+    if not ids:
+        return 0
+    mark_dirty(ids)
+    if len(ids) <= IMMEDIATE_REFRESH_MAX:
+        refresh_products(config, ids)
+    return len(ids)
+
+
+def category_product_ids(category_id: int) -> list[int]:
+    """Products whose text holds the category's name: those in it or in a subcategory."""
+    from saleor.product.models import Category, Product
+
+    category = Category.objects.filter(pk=category_id).first()
+    if category is None:
+        return []
+    subtree = category.get_descendants(include_self=True)
+    return list(Product.objects.filter(category__in=subtree).values_list("id", flat=True))
+
+
+def attribute_product_ids(attribute_id: int, value_ids: Sequence[int] | None = None) -> list[int]:
+    """Products whose text holds the attribute's values (these ones, or all of them)."""
+    from saleor.attribute.models import (
+        AssignedProductAttributeValue,
+        AssignedVariantAttributeValue,
+        AttributeValue,
+    )
+
+    values = AttributeValue.objects.filter(attribute_id=attribute_id)
+    if value_ids is not None:
+        values = values.filter(pk__in=list(value_ids))
+    of_products = AssignedProductAttributeValue.objects.filter(value__in=values).values_list(
+        "product_id", flat=True
+    )
+    of_variants = AssignedVariantAttributeValue.objects.filter(value__in=values).values_list(
+        "variant__product_id", flat=True
+    )
+    return sorted({pid for pid in [*of_products, *of_variants] if pid is not None})
+
+
 @contextmanager
 def _rebuild_lock(wait: bool) -> Iterator[bool]:
     """Hold the shop-wide rebuild lock (a PostgreSQL advisory lock); yields whether it is held."""
@@ -89,6 +137,25 @@ def _rebuild_lock(wait: bool) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [_REBUILD_LOCK])
 
 
+def rebuild_running() -> bool:
+    """Whether a session holds the rebuild lock, looked up without taking it (taking
+    it, even for a moment, would turn a rebuild starting then away)."""
+    with connection.cursor() as cursor:
+        # A bigint advisory key shows as classid (high half) and objid (low half).
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1)",
+            [_REBUILD_LOCK >> 32, _REBUILD_LOCK & 0xFFFFFFFF],
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def is_configured_model(model: str) -> bool:
+    """Whether ``model`` is the saved configuration's model, read afresh."""
+    return services.saved_config()[0].embedding_model == model
+
+
 def index_catalog(
     config: PersonalizationConfig,
     product_id_batches: Iterable[Sequence[int]],
@@ -100,8 +167,9 @@ def index_catalog(
 
     With the model's space active this is an incremental refresh (unchanged text
     is skipped). Otherwise the vectors are built in a new space beside the live
-    one, which is switched to when complete. ``wait`` blocks for a running rebuild
-    instead of returning None.
+    one, which is switched to when complete, unless the merchant chose another
+    model meanwhile: then the build is dropped (:class:`BuildAbandoned`).
+    ``wait`` blocks for a running rebuild instead of returning None.
     """
     encoder = services.encoder_config(config)
     with _rebuild_lock(wait) as held:
@@ -111,7 +179,15 @@ def index_catalog(
         documents = (
             document for batch in product_id_batches for document in product_documents(batch)
         )
-        return rebuild_catalog(documents, encoder, progress=progress)[1]
+        # The saved configuration, not ``config``: a dashboard save enqueues its
+        # rebuild before the save commits, so the first check comes only after a
+        # batch has been encoded; a build wrongly abandoned then is redone by the sweep.
+        return rebuild_catalog(
+            documents,
+            encoder,
+            progress=progress,
+            still_wanted=lambda: is_configured_model(encoder.model),
+        )[1]
 
 
 def rebuild_all(
@@ -124,13 +200,12 @@ def rebuild_all(
 def refresh_pending(config: PersonalizationConfig, batch_size: int = 100) -> int:
     """The periodic sweep: oldest dirty products first, a bounded batch.
 
-    Rebuilds the catalog instead while no space of the configured model is active
-    (the rebuild enqueued at activation or at a model change never ran).
+    Does nothing while no space of the configured model is active: the whole
+    catalog is the rebuild's work (see ``tasks.refresh_pending_products``).
     """
     space = current_space()
     if space is None or space.model_name != services.encoder_config(config).model:
-        stats = rebuild_all(config)
-        return stats.total if stats is not None else 0
+        return 0
     ids = list(
         PendingRefresh.objects.order_by("marked_at", "product_id").values_list(
             "product_id", flat=True
@@ -159,173 +234,3 @@ def _stale_product_ids(space: EmbeddingSpace, limit: int, exclude: Sequence[int]
         .order_by("updated_at", "id")
         .values_list("id", flat=True)[:limit]
     )
-
-
-# -- shopper events ---------------------------------------------------------------
-
-
-@dataclass
-class EventStats:
-    recorded: int = 0
-    already_recorded: int = 0
-    skipped: int = 0  # no shopper key (guest without e-mail) or a deleted variant
-
-
-def purchased_orders(channel_slug: str | None = None):
-    """Orders whose lines count as purchases: placed (not drafts), not canceled or expired."""
-    from saleor.order import OrderStatus
-    from saleor.order.models import Order
-
-    orders = Order.objects.non_draft().exclude(
-        status__in=[OrderStatus.CANCELED, OrderStatus.EXPIRED]
-    )
-    if channel_slug is not None:
-        orders = orders.filter(channel__slug=channel_slug)
-    return orders
-
-
-def order_id_batches(channel_slug: str | None = None, batch_size: int = 500) -> Iterator[list]:
-    """Ids of :func:`purchased_orders`, oldest (lowest number) first, in batches."""
-    orders = purchased_orders(channel_slug)
-    last = 0
-    while True:
-        rows = list(
-            orders.filter(number__gt=last)
-            .order_by("number")
-            .values_list("number", "id")[:batch_size]
-        )
-        if not rows:
-            return
-        yield [order_id for _number, order_id in rows]
-        last = rows[-1][0]
-
-
-def record_order(config: PersonalizationConfig, order_id) -> int:
-    """Purchase events for an order's lines (idempotent per order line)."""
-    return record_orders(config, [order_id]).recorded
-
-
-def record_orders(
-    config: PersonalizationConfig, order_ids: Sequence, stats: EventStats | None = None
-) -> EventStats:
-    """Purchase events for the lines of these orders (one query for all their lines),
-    counted into ``stats``."""
-    from saleor.order.models import OrderLine
-
-    lines = list(
-        OrderLine.objects.filter(order__in=purchased_orders().filter(pk__in=list(order_ids)))
-        .order_by("order__number", "id")
-        .values_list(
-            "id",
-            "variant__product_id",
-            "order__user_id",
-            "order__user_email",
-            "order__created_at",
-            "order__channel__slug",
-            "order__user__email",
-            "order__user__is_confirmed",
-        )
-    )
-    # Customers who confirmed their e-mail by a path that fires no plugin hook
-    # (setting a password) get their guest history at their next order.
-    merge_guest_history(config, {(row[2], row[6]) for row in lines if row[2] and row[7]})
-    events: list[Event] = []
-    stats = stats if stats is not None else EventStats()
-    for line_id, product_id, user_id, email, created_at, channel, *_account in lines:
-        key = customer_key(user_id, email)
-        if key is None or product_id is None:
-            stats.skipped += 1
-            continue
-        events.append(
-            Event(
-                shopper_key=key,
-                product_id=int(product_id),
-                event_type=EventType.PURCHASE,
-                occurred_at=created_at,
-                channel=channel,
-                source_ref=f"order-line:{line_id}",
-            )
-        )
-    return _track_all(config, events, stats)
-
-
-def merge_guest_history(
-    config: PersonalizationConfig, accounts: Iterable[tuple[int, str | None]]
-) -> int:
-    """Fold the events of each confirmed account's e-mail (as a guest) into the account.
-
-    Call only for confirmed accounts: Saleor attaches guest orders to an account
-    once its owner has proven the e-mail is theirs, and so do we.
-    """
-    keys = {email_key(email): user_key(user_id) for user_id, email in accounts if email}
-    if not keys:
-        return 0
-    guests = (
-        InteractionEvent.objects.filter(shopper_key__in=list(keys))
-        .values_list("shopper_key", flat=True)
-        .distinct()
-    )
-    merged = 0
-    for guest in sorted(guests):
-        services.merge_shoppers(config, guest, keys[guest])
-        merged += 1
-    return merged
-
-
-def record_checkout(config: PersonalizationConfig, token) -> int:
-    """Add-to-cart events for checkout lines not recorded yet."""
-    from saleor.checkout.models import Checkout
-
-    checkout = Checkout.objects.filter(pk=token).select_related("channel").first()
-    if checkout is None:
-        return 0
-    key = customer_key(checkout.user_id, checkout.email)
-    if key is None:
-        return 0
-    lines = checkout.lines.values_list("variant_id", "variant__product_id")
-    now = timezone.now()
-    events = [
-        Event(
-            shopper_key=key,
-            product_id=int(product_id),
-            event_type=EventType.ADD_TO_CART,
-            occurred_at=now,
-            channel=checkout.channel.slug,
-            source_ref=f"checkout:{checkout.pk}:variant:{variant_id}",
-        )
-        for variant_id, product_id in lines
-    ]
-    return _track_all(config, events, EventStats()).recorded
-
-
-def _track_all(
-    config: PersonalizationConfig, events: Sequence[Event], stats: EventStats
-) -> EventStats:
-    refs = [e.source_ref for e in events if e.source_ref]
-    known = set(
-        InteractionEvent.objects.filter(source_ref__in=refs).values_list("source_ref", flat=True)
-    )
-    for event in events:
-        if event.source_ref in known:
-            stats.already_recorded += 1
-            continue
-        with transaction.atomic():
-            if services.track(config, event):
-                stats.recorded += 1
-            else:
-                stats.already_recorded += 1
-    return stats
-
-
-def forget_deleted_customers() -> int:
-    """Delete what is stored for accounts that no longer exist (e.g. deleted while switched off)."""
-    table = InteractionEvent._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT e.shopper_key FROM {table} e WHERE e.shopper_key LIKE 'user:%%' "
-            "AND NOT EXISTS (SELECT 1 FROM account_user u WHERE 'user:' || u.id = e.shopper_key)"
-        )
-        keys = [row[0] for row in cursor.fetchall()]
-    for key in keys:
-        services.forget_shopper(key)
-    return len(keys)

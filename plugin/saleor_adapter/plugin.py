@@ -147,19 +147,19 @@ class PersonalizationPlugin(BasePlugin):
     def category_updated(self, category, previous_value, **kwargs):
         if not self.active:
             return previous_value
-        hooks.category_changed(category)
+        hooks.category_changed(category.pk)
         return previous_value
 
     def attribute_updated(self, attribute, previous_value, **kwargs):
         if not self.active:
             return previous_value
-        hooks.attribute_values_changed(attribute.values.values_list("id", flat=True))
+        hooks.attribute_changed(attribute.pk)
         return previous_value
 
     def attribute_value_updated(self, attribute_value, previous_value, **kwargs):
         if not self.active:
             return previous_value
-        hooks.attribute_values_changed([attribute_value.pk])
+        hooks.attribute_changed(attribute_value.attribute_id, [attribute_value.pk])
         return previous_value
 
     def translations_created(self, translations, previous_value, **kwargs):
@@ -180,13 +180,26 @@ class PersonalizationPlugin(BasePlugin):
 
     # -- shoppers -----------------------------------------------------------------
 
+    # An order is a purchase once confirmed (at once in channels that confirm every
+    # new order) until canceled or expired; each of these hooks makes the order's
+    # purchase events follow its current status.
+
     def order_created(self, order, previous_value, **kwargs):
         if not self.active:
             return previous_value
-        hooks.order_placed(order.pk)
+        hooks.order_changed(order.pk)
         return previous_value
 
+    def order_confirmed(self, order, previous_value, **kwargs):
+        return self.order_created(order, previous_value)
+
     def order_fully_paid(self, order, previous_value, **kwargs):
+        return self.order_created(order, previous_value)
+
+    def order_cancelled(self, order, previous_value, **kwargs):
+        return self.order_created(order, previous_value)
+
+    def order_expired(self, order, previous_value, **kwargs):
         return self.order_created(order, previous_value)
 
     def checkout_created(self, checkout, previous_value, **kwargs):
@@ -210,13 +223,13 @@ class PersonalizationPlugin(BasePlugin):
         if not self.active:
             return previous_value
         if customer.is_confirmed:
-            hooks.customer_confirmed(self.config, customer.pk, customer.email)
+            hooks.customer_confirmed(customer.pk)
         return previous_value
 
     def account_confirmed(self, user, previous_value, **kwargs):
         if not self.active:
             return previous_value
-        hooks.customer_confirmed(self.config, user.pk, user.email)
+        hooks.customer_confirmed(user.pk)
         return previous_value
 
     def customer_deleted(self, customer, previous_value, **kwargs):

@@ -10,6 +10,7 @@ from ..engine.encoder import EncoderConfig
 from ..engine.events import Event
 from ..engine.recommender import RankingConfig, Recommendation, Recommender
 from ..store import DjangoStore
+from . import list_tokens
 from .availability import sellable_filter
 from .config import ACTIVE_BY_DEFAULT, PLUGIN_ID, ConfigError, PersonalizationConfig, parse_config
 
@@ -55,7 +56,9 @@ def recommender(config: PersonalizationConfig) -> Recommender:
     return Recommender(
         DjangoStore(),
         ranking_config=RankingConfig(
-            diversity=config.diversity, exclude_purchased=config.exclude_purchased
+            diversity=config.diversity,
+            exclude_purchased=config.exclude_purchased,
+            exclude_seen=config.exclude_viewed,
         ),
     )
 
@@ -99,12 +102,22 @@ def recommend(
     first: int,
     context_product_id: int | None = None,
 ) -> ServedList:
-    """A recommendation list for a shopper in a channel, only of sellable products."""
+    """A recommendation list for a shopper in a channel, only of sellable products.
+
+    Its id is a signed token (nothing is stored for a list that is only looked at).
+    """
     flt = sellable_filter(channel, require_in_stock=config.require_in_stock)
     result = recommender(config).recommend(
-        shopper_key, channel.slug, first, context_product_id=context_product_id, candidate_filter=flt
+        shopper_key,
+        channel.slug,
+        first,
+        context_product_id=context_product_id,
+        candidate_filter=flt,
+        remember=False,
     )
-    return ServedList(result.id, _served(result.items))
+    ids = [item.product_id for item in result.items]
+    token = list_tokens.sign(channel.slug, ids, context_product_id) if ids else None
+    return ServedList(token, _served(result.items))
 
 
 def similar(
@@ -131,6 +144,12 @@ def track(config: PersonalizationConfig, event: Event) -> bool:
         return recommender(config).track(event)
     except (UnknownProductError, NoActiveSpaceError):
         return DjangoStore().record(event)
+
+
+def has_history(shopper_key: str) -> bool:
+    from ..models import InteractionEvent
+
+    return InteractionEvent.objects.filter(shopper_key=shopper_key).exists()
 
 
 def merge_shoppers(config: PersonalizationConfig, source_key: str, target_key: str) -> None:

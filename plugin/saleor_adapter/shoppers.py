@@ -11,7 +11,19 @@ from __future__ import annotations
 import hashlib
 import re
 
-_ANONYMOUS_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+# A guest's id is all that stands between a stranger and the guest's history (its
+# "Because you viewed ..." reasons, a merge into an account), so it must be as
+# unguessable as a random token: long enough that nobody finds one by trying.
+ANONYMOUS_ID_MIN_LENGTH = 16
+ANONYMOUS_ID_MAX_LENGTH = 64
+_ANONYMOUS_ID = re.compile(
+    rf"^[A-Za-z0-9_.:-]{{{ANONYMOUS_ID_MIN_LENGTH},{ANONYMOUS_ID_MAX_LENGTH}}}$"
+)
+ANONYMOUS_ID_RULE = (
+    f"a random id of {ANONYMOUS_ID_MIN_LENGTH} to {ANONYMOUS_ID_MAX_LENGTH} characters "
+    "(letters, digits, '_', '-', '.' or ':') that the storefront generates once per "
+    "visitor, such as a UUID"
+)
 
 
 class InvalidAnonymousId(ValueError):
@@ -28,12 +40,20 @@ def email_key(email: str) -> str:
 
 
 def anonymous_key(anonymous_id: str) -> str:
-    """The key of a storefront's opaque visitor id (8 to 64 URL-safe characters)."""
+    """The key of a storefront's visitor id (see :data:`ANONYMOUS_ID_RULE`)."""
     if not isinstance(anonymous_id, str) or not _ANONYMOUS_ID.match(anonymous_id):
         raise InvalidAnonymousId(
-            "anonymousId must be 8 to 64 characters of letters, digits, '_', '-', '.' or ':'"
+            f"anonymousId must be {ANONYMOUS_ID_RULE}; {_what_is_wrong(anonymous_id)}."
         )
     return f"anon:{anonymous_id}"
+
+
+def _what_is_wrong(anonymous_id: object) -> str:
+    if not isinstance(anonymous_id, str):
+        return f"got {type(anonymous_id).__name__}"
+    if not ANONYMOUS_ID_MIN_LENGTH <= len(anonymous_id) <= ANONYMOUS_ID_MAX_LENGTH:
+        return f"this one has {len(anonymous_id)} characters"
+    return "this one has other characters"
 
 
 def customer_key(user_id: int | None, email: str | None) -> str | None:

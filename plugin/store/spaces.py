@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+import logging
+
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from ..models import EmbeddingSpace, ProductVector
 
 Status = EmbeddingSpace.Status
+logger = logging.getLogger(__name__)
 
 
 class NoActiveSpaceError(LookupError):
@@ -59,39 +62,99 @@ def ensure_index(space: EmbeddingSpace) -> None:
     """Create the space's partial HNSW index (cosine operator class) if missing.
 
     Built after the bulk load, as pgvector recommends: faster than growing it
-    row by row.
+    row by row. Outside a transaction it is built ``CONCURRENTLY``, so writes to
+    the vector table (the live space's product updates) go on during a rebuild;
+    an invalid index left by an interrupted concurrent build is dropped and
+    built again. Inside a caller's transaction (where ``CONCURRENTLY`` is not
+    allowed) it is built in that transaction.
     """
-    table = ProductVector._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Django's foreign keys are deferred; pending checks from rows written in
-        # the same transaction would make CREATE INDEX fail, so run them now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    name = index_name(space)
+    create = (
+        f"CREATE INDEX {{how}} IF NOT EXISTS {name} ON {ProductVector._meta.db_table} "
+        f"USING hnsw ({vector_expression(space)} vector_cosine_ops) "
+        f"WHERE space_id = {int(space.pk)}"
+    )
+    if not connection.get_autocommit():
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Django's foreign keys are deferred; pending checks from rows written in
+            # the same transaction would make CREATE INDEX fail, so run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            if index_valid(space) is False:
+                cursor.execute(f"DROP INDEX {name}")
+            cursor.execute(create.format(how=""))
+        return
+    valid = index_valid(space)
+    if valid:
+        return
+    with connection.cursor() as cursor:
+        if valid is False:
+            cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        try:
+            cursor.execute(create.format(how="CONCURRENTLY"))
+        finally:
+            cursor.execute("RESET maintenance_work_mem")
+
+
+def index_valid(space: EmbeddingSpace) -> bool | None:
+    """Whether the space's index is usable; None when it does not exist."""
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE INDEX IF NOT EXISTS {index_name(space)} ON {table} "
-            f"USING hnsw ({vector_expression(space)} vector_cosine_ops) "
-            f"WHERE space_id = {int(space.pk)}"
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)",
+            [index_name(space)],
         )
+        row = cursor.fetchone()
+    return None if row is None else bool(row[0])
 
 
 def activate(space: EmbeddingSpace) -> EmbeddingSpace:
-    """Make ``space`` the one all searches use, in one transaction."""
+    """Make ``space`` the one all searches use, in one transaction.
+
+    The spaces it retires are dropped afterwards (vectors, profiles, index),
+    outside the switch, so the switch itself stays a quick status update.
+    """
     ensure_index(space)
     with transaction.atomic():
         locked = EmbeddingSpace.objects.select_for_update().get(pk=space.pk)
-        if locked.status == Status.ACTIVE:
-            return locked
-        EmbeddingSpace.objects.filter(status=Status.ACTIVE).update(status=Status.RETIRED)
-        locked.status = Status.ACTIVE
-        locked.activated_at = timezone.now()
-        locked.save(update_fields=["status", "activated_at"])
+        if locked.status != Status.ACTIVE:
+            EmbeddingSpace.objects.filter(status=Status.ACTIVE).update(status=Status.RETIRED)
+            locked.status = Status.ACTIVE
+            locked.activated_at = timezone.now()
+            locked.save(update_fields=["status", "activated_at"])
+    drop_retired_spaces()
     return locked
 
 
+def drop_retired_spaces() -> None:
+    """Drop every retired space; one that cannot be dropped now is left for the next switch."""
+    for space in EmbeddingSpace.objects.filter(status=Status.RETIRED).order_by("pk"):
+        try:
+            drop_space(space)
+        except DatabaseError:
+            logger.warning(
+                "could not drop retired embedding space; the next switch retries",
+                extra={"space_id": space.pk, "model": space.model_name},
+                exc_info=True,
+            )
+
+
 def drop_space(space: EmbeddingSpace) -> None:
-    """Delete a retired or abandoned space with its vectors, profiles and index."""
+    """Delete a retired or abandoned space with its vectors, profiles and index.
+
+    The index goes first (``CONCURRENTLY`` outside a transaction, so searches
+    and writes are not blocked), so a failure leaves the space row behind to be
+    dropped again rather than an index nobody knows about.
+    """
     if space.status == Status.ACTIVE:
         raise ValueError("the active space cannot be dropped; activate another first")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS {index_name(space)}")
+    name = index_name(space)
+    if not connection.get_autocommit():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+            space.delete()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+    with transaction.atomic():
         space.delete()

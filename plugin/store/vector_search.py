@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
+from pgvector.psycopg import register_vector
 
 from ..engine.filters import CandidateFilter
 from ..engine.store import Neighbor
@@ -51,8 +54,18 @@ def clear_selectivity_cache() -> None:
     _passing_cache.clear()
 
 
-def vector_literal(vector: np.ndarray) -> str:
-    return "[" + ",".join(f"{float(x):.7g}" for x in vector) + "]"
+def vector_cursor(conn: BaseDatabaseWrapper = connection) -> CursorWrapper:
+    """A cursor whose connection sends numpy arrays as pgvector vectors.
+
+    pgvector's psycopg adapter is registered on the connection at its first
+    search; it writes every float32 exactly, where a text literal would need 9
+    significant digits per value.
+    """
+    conn.ensure_connection()
+    raw = conn.connection
+    if raw.adapters.types.get("vector") is None:
+        register_vector(raw)
+    return conn.cursor()
 
 
 def decode_vector(raw: bytes | memoryview) -> np.ndarray:
@@ -135,7 +148,11 @@ def plan(
 def nearest_sql(
     space: EmbeddingSpace, query: np.ndarray, k: int, candidate_filter: CandidateFilter
 ) -> tuple[str, list]:
-    """The search statement and its params (also used by the benchmark as 'raw SQL')."""
+    """The search statement and its params (also used by the benchmark as 'raw SQL').
+
+    The query vector is a numpy parameter: run it on a :func:`vector_cursor`, or
+    on a psycopg connection with pgvector's ``register_vector``.
+    """
     if query.shape != (space.dimensions,):
         raise ValueError(
             f"query has {query.shape[-1]} dimensions, the active space "
@@ -149,8 +166,7 @@ def nearest_sql(
         f"WHERE v.space_id = {int(space.pk)}{where} "
         f"ORDER BY {expression} <=> %s::vector({int(space.dimensions)}) LIMIT %s"
     )
-    literal = vector_literal(query)
-    return sql, [literal, *params, literal, int(k)]
+    return sql, [query, *params, query, int(k)]
 
 
 def nearest(
@@ -178,7 +194,7 @@ def nearest(
 def _run(
     sql: str, params: Sequence, ef_search: int, settings: SearchSettings, *, exact: bool
 ) -> list[tuple]:
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), vector_cursor() as cursor:
         if exact:
             cursor.execute("SET LOCAL enable_indexscan = off")
         else:
@@ -199,8 +215,10 @@ def nearest_many(
     """The ``k`` nearest products of each of ``product_ids`` (itself excluded), in one query.
 
     A LATERAL join runs one index-ordered search per source row, so a page of
-    product cards costs one statement instead of one per card. Sources without
-    a vector are absent from the result.
+    product cards costs one statement instead of one per card. As in
+    :func:`nearest`, the sources whose index scan gave up before ``k`` rows
+    passed the filter are searched again exactly, together in one more
+    statement. Sources without a vector are absent from the result.
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
@@ -209,22 +227,33 @@ def nearest_many(
     expression = vector_expression(space)
     cast = f"::vector({int(space.dimensions)})"
     where, params = filter_sql(candidate_filter, "v.product_id")
+    # LEFT JOIN: a source whose search found nothing still has a row, so that it
+    # can be told apart from a product without a vector.
     sql = (
         f"SELECT s.product_id, n.product_id, n.distance, vector_send(n.embedding) "
-        f"FROM {TABLE} s CROSS JOIN LATERAL ("
+        f"FROM {TABLE} s LEFT JOIN LATERAL ("
         f"  SELECT v.product_id, v.embedding, {expression} <=> (s.embedding{cast}) AS distance "
         f"  FROM {TABLE} v WHERE v.space_id = {int(space.pk)} "
         f"  AND v.product_id <> s.product_id{where} "
         f"  ORDER BY {expression} <=> (s.embedding{cast}) LIMIT %s"
-        f") n WHERE s.space_id = {int(space.pk)} AND s.product_id = ANY(%s::bigint[])"
+        f") n ON true WHERE s.space_id = {int(space.pk)} AND s.product_id = ANY(%s::bigint[])"
     )
     exact, ef_search = plan(space, candidate_filter, k, settings)
-    rows = _run(sql, [*params, int(k), _array_literal(product_ids)], ef_search, settings, exact=exact)
-    found: dict[int, list[Neighbor]] = {}
-    for source, pid, distance, raw in rows:
-        found.setdefault(int(source), []).append(
-            Neighbor(int(pid), 1.0 - float(distance), decode_vector(raw))
-        )
-    for source, neighbors in found.items():
-        neighbors.sort(key=lambda n: (-n.similarity, n.product_id))
+
+    def search(sources: Sequence[int], exact: bool) -> dict[int, list[Neighbor]]:
+        ids = _array_literal(sources)
+        rows = _run(sql, [*params, int(k), ids], ef_search, settings, exact=exact)
+        found: dict[int, list[Neighbor]] = {}
+        for source, pid, distance, raw in rows:
+            neighbors = found.setdefault(int(source), [])
+            if pid is not None:
+                neighbors.append(Neighbor(int(pid), 1.0 - float(distance), decode_vector(raw)))
+        for neighbors in found.values():
+            neighbors.sort(key=lambda n: (-n.similarity, n.product_id))
+        return found
+
+    found = search(product_ids, exact)
+    short = [source for source, neighbors in found.items() if len(neighbors) < k]
+    if short and not exact:
+        found.update(search(short, exact=True))
     return found

@@ -1,4 +1,5 @@
 import os
+import sys
 
 import pytest
 
@@ -12,3 +13,15 @@ def test_db_url_and_start_print_the_embedded_url(capsys):
     assert main(["db", "url"]) == 0
     assert capsys.readouterr().out.strip() == started
     assert started.startswith("postgresql://")
+
+
+def test_without_the_standalone_extra_db_says_how_to_install_it(monkeypatch, capsys):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SALEOR_PERSONALIZATION_HOME", raising=False)
+    monkeypatch.setitem(sys.modules, "platformdirs", None)
+    assert main(["db", "url"]) == 1
+    assert capsys.readouterr().err == (
+        "error: the embedded database needs the platformdirs package: "
+        "pip install 'saleor-personalization[standalone]' "
+        "(or set SALEOR_PERSONALIZATION_HOME to a folder for its data)\n"
+    )

@@ -47,9 +47,26 @@ def test_malformed_dataset_is_a_clear_error_naming_file_and_line(tmp_path, capsy
     assert "Tiny.test.inter:3:" in err
 
 
+@pytest.mark.parametrize("methods", [["popularity,itemknn"], ["popularity,", "itemknn"]])
+def test_methods_may_be_separated_by_commas(tmp_path, capsys, methods):
+    write_unisrec(tmp_path / "tiny", ["0\t0 1\t2\n", "1\t3\t4\n"])
+    args = ["--dataset", str(tmp_path / "tiny"), "--k", "2", "--json", "--methods", *methods]
+    assert main(["evaluate", *args]) == 0
+    assert list(json.loads(capsys.readouterr().out)["methods"]) == ["popularity", "itemknn"]
+
+
+CHOICES = "choose from popularity, itemknn, content"
+
+
 @pytest.mark.parametrize(
     "args, message",
-    [(["--methods", "magic"], "unknown method(s) magic"), (["--k", "0"], "k must be between")],
+    [
+        (["--methods", "magic"], f"unknown method(s) magic; {CHOICES}"),
+        (["--methods", "popularity,magic,itemknn"], f"unknown method(s) magic; {CHOICES}"),
+        (["--methods", ","], f"unknown method(s) ','; {CHOICES}"),
+        (["--methods", "popularity,popularity"], "each method may be named once"),
+        (["--k", "0"], "k must be between"),
+    ],
 )
 def test_bad_options_are_clear_errors(tmp_path, capsys, args, message):
     write_unisrec(tmp_path / "tiny", ["0\t0 1\t2\n"])

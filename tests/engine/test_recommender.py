@@ -85,30 +85,54 @@ def categories(items):
 def test_recommends_from_the_shoppers_taste_and_explains_with_their_item(recommender):
     track(recommender, "u:1", 1, "view", 10)
     track(recommender, "u:1", 2, "add_to_cart", 5)
-    result = recommender.recommend("u:1", "web", 2)
-    assert categories(result.items) == ["coffee", "coffee"]
-    assert {i.product_id for i in result.items} == {3, 4}
-    reason = result.items[0].reason
-    assert reason.kind is ReasonKind.HISTORY and reason.product_id in (1, 2)
-    assert reason.render(NAMES).startswith(("Because you viewed", "Because you added"))
+    result = recommender.recommend("u:1", "web", 4)
+    # A short list holds only new products (a fifth of 4 leaves no room for reminders).
+    assert [i.product_id for i in result.items][:3] == [3, 4, 23]
+    assert not {1, 2} & {i.product_id for i in result.items}
+    assert [i.reason.render(NAMES) for i in result.items][:3] == [
+        "Because you added Colombian dark roast ground coffee to your cart",
+        "Because you added Colombian dark roast ground coffee to your cart",
+        "Because you viewed Ethiopian Yirgacheffe coffee beans",
+    ]
     assert result.id is not None
 
 
-def test_already_bought_and_seen_products_are_excluded_by_default(recommender):
-    track(recommender, "u:1", 11, "purchase", 60)
-    track(recommender, "u:1", 12, "view", 5)
-    ids = [i.product_id for i in recommender.recommend("u:1", "web", 10).items]
-    assert 11 not in ids and 12 not in ids and len(ids) == 10
+def test_by_default_bought_products_are_hidden_and_viewed_ones_shown_again():
+    defaults = RankingConfig()
+    assert (defaults.exclude_purchased, defaults.exclude_seen) == (True, False)
 
 
-def test_exclusion_of_purchases_is_configurable(store):
-    lenient = Recommender(
-        store, ranking_config=RankingConfig(exclude_seen=False, exclude_purchased=False), clock=lambda: NOW
-    )
-    track(lenient, "u:1", 11, "purchase", 5)
-    assert 11 in [i.product_id for i in lenient.recommend("u:1", "web", 3).items]
-    only_purchases = Recommender(store, ranking_config=RankingConfig(exclude_seen=False), clock=lambda: NOW)
-    assert 11 not in [i.product_id for i in only_purchases.recommend("u:1", "web", 3).items]
+def test_seen_products_are_at_most_a_fifth_of_a_long_list(recommender):
+    viewed = {1, 2, 3, 4, 11}
+    for pid in viewed:
+        track(recommender, "u:1", pid, "view", 5)
+    items = recommender.recommend("u:1", "web", 10).items
+    seen = [i.product_id for i in items if i.product_id in viewed]
+    assert len(items) == 10 and len(seen) == 2
+    assert [i.product_id for i in items[-2:]] == seen
+
+
+@pytest.mark.parametrize(
+    ("exclude_purchased", "exclude_seen", "expected"),
+    [
+        # Seen products come after the new one (as reminders, when too few are new).
+        (False, False, [14, 13, 11, 12]),
+        (True, False, [14, 13, 12]),
+        (False, True, [14]),
+        (True, True, [14]),
+    ],
+)
+def test_hiding_bought_and_seen_products_is_configurable(
+    store, exclude_purchased, exclude_seen, expected
+):
+    config = RankingConfig(exclude_purchased=exclude_purchased, exclude_seen=exclude_seen)
+    rec = Recommender(store, ranking_config=config, clock=lambda: NOW)
+    track(rec, "u:1", 11, "purchase", 60)
+    track(rec, "u:1", 12, "view", 5)
+    track(rec, "u:1", 13, "add_to_cart", 3)
+    allowed = CandidateFilter.allow([11, 12, 13, 14])
+    items = rec.recommend("u:1", "web", 4, candidate_filter=allowed).items
+    assert [i.product_id for i in items] == expected
 
 
 def test_diversity_spreads_the_list_over_more_categories(store):
@@ -132,18 +156,20 @@ def test_cold_start_gets_popular_products_of_the_channel_then_newest(recommender
     assert recommender.recommend(None, "web", 4).items[0].product_id == 31
 
 
-def test_a_product_nobody_interacted_with_is_recommended_from_its_text(recommender):
-    track(recommender, "u:1", 21, "view", 5)
-    track(recommender, "u:1", 22, "view", 3)
-    ids = [i.product_id for i in recommender.recommend("u:1", "web", 2).items]
-    assert set(ids) <= {23, 24}
+def test_a_product_nobody_interacted_with_is_recommended_from_its_text(store):
+    rec = Recommender(store, ranking_config=RankingConfig(exclude_seen=True), clock=lambda: NOW)
+    track(rec, "u:1", 21, "view", 5)
+    track(rec, "u:1", 22, "view", 3)
+    items = rec.recommend("u:1", "web", 2).items
+    assert [i.product_id for i in items] == [23, 24]
+    assert [i.reason.kind for i in items] == [ReasonKind.HISTORY, ReasonKind.HISTORY]
 
 
 def test_channel_filter_still_fills_k(recommender):
     track(recommender, "u:1", 1, "view", 5)
     allowed = CandidateFilter.allow([13, 24, 33, 34])
     items = recommender.recommend("u:1", "web", 3, candidate_filter=allowed).items
-    assert len(items) == 3 and {i.product_id for i in items} <= {13, 24, 33, 34}
+    assert [i.product_id for i in items] == [24, 33, 13]
 
 
 def test_product_page_context_without_history(recommender):

@@ -29,6 +29,20 @@ def test_values_are_typed():
     assert (config.diversity, config.exclude_purchased, config.embedding_model) == (0.25, False, "m")
 
 
+def test_hiding_viewed_products_is_an_off_by_default_switch():
+    setting = SETTINGS["exclude_viewed"]
+    assert (setting.type, setting.label) == ("BOOLEAN", "Recommendations: hide products already viewed")
+    assert {"name": "exclude_viewed", "value": False} in default_configuration()
+    assert PersonalizationConfig().exclude_viewed is False
+    assert parse_config(items(exclude_viewed="true")).exclude_viewed is True
+    with pytest.raises(ConfigError) as raised:
+        parse_config(items(exclude_viewed="sometimes"))
+    assert raised.value.errors == {
+        "exclude_viewed": "Recommendations: hide products already viewed: "
+        "expected on or off, got 'sometimes'"
+    }
+
+
 def test_every_invalid_field_is_reported_with_its_label():
     with pytest.raises(ConfigError) as raised:
         parse_config(items(diversity="5", embedding_model="", anonymous_tracking="perhaps"))

@@ -122,19 +122,23 @@ else:
 
     @pytest.fixture
     def enqueued(monkeypatch):
-        """Our tasks as sent to the broker, not run: a list of (task name, args)."""
+        """Our tasks as sent to the broker, not run: a list of (task name, args), with
+        keyword arguments, if any, as a dict after the positional ones."""
         from saleor_personalization import tasks
 
         sent: list[tuple[str, tuple]] = []
         for task in (
             tasks.refresh_product_vectors,
+            tasks.refresh_category_products,
+            tasks.refresh_attribute_products,
             tasks.rebuild_catalog_vectors,
-            tasks.record_order_purchases,
+            tasks.sync_order_purchases,
             tasks.record_checkout_additions,
+            tasks.merge_guest_history,
         ):
 
             def publish(args=None, kwargs=None, _name=task.name, **options):
-                sent.append((_name, tuple(args or ())))
+                sent.append((_name, tuple(args or ()) + ((kwargs,) if kwargs else ())))
 
             monkeypatch.setattr(task, "apply_async", publish)
         return sent

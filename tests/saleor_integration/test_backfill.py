@@ -6,10 +6,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from saleor.order import OrderStatus
+from saleor.order.models import Order
 from saleor.product.models import Product
 
 from saleor_personalization.catalog_index import current_space
 from saleor_personalization.models import InteractionEvent, ProductVector
+from saleor_personalization.saleor_adapter import services, shopper_jobs
 from saleor_personalization.saleor_adapter.shoppers import user_key
 
 
@@ -84,6 +87,32 @@ def test_backfill_works_with_the_saved_configuration_while_the_plugin_is_off(
     assert "plugin is switched off" in err
     assert "1 products, 1 encoded" in out
     assert ProductVector.objects.filter(product_id=product.id).exists()
+
+
+def test_backfill_counts_an_order_only_while_it_is_confirmed_and_not_canceled(
+    personalization, order_with_lines, encoder_config
+):
+    def set_status(status: str) -> None:
+        Order.objects.filter(pk=order_with_lines.pk).update(status=status)
+
+    # Imported earlier (by a run, or a version that counted every order); canceled since.
+    shopper_jobs.record_orders(services.load_config(), [order_with_lines.pk])
+    assert len(purchases()) == 2
+    set_status(OrderStatus.CANCELED)
+
+    out, _ = backfill()
+
+    assert "Orders: 0 orders, 0 purchase events recorded" in out
+    assert "2 withdrawn (orders canceled, expired or not confirmed)." in out
+    assert purchases() == []
+
+    set_status(OrderStatus.UNCONFIRMED)
+    assert "Orders: 0 orders, 0 purchase events recorded" in backfill()[0]
+
+    set_status(OrderStatus.UNFULFILLED)
+    out, _ = backfill()
+    assert "Orders: 1 orders, 2 purchase events recorded" in out and ", 0 withdrawn" in out
+    assert len(purchases()) == 2
 
 
 @pytest.mark.parametrize(

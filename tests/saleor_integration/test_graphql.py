@@ -27,7 +27,7 @@ from saleor.warehouse.models import Stock
 
 from saleor_personalization.engine.events import Event, EventType
 from saleor_personalization.models import InteractionEvent, ProductVector, RecommendationList
-from saleor_personalization.saleor_adapter import jobs, services
+from saleor_personalization.saleor_adapter import jobs, list_tokens, services
 from saleor_personalization.saleor_adapter.config import PersonalizationConfig
 from saleor_personalization.saleor_adapter.graphql import schema as our_schema
 from saleor_personalization.store.django_store import clear_popularity_cache
@@ -51,7 +51,7 @@ DESCRIPTIONS = {
     "Instant coffee": "Soluble coffee granules.",
 }
 EPOCH = datetime.datetime(1999, 1, 1, tzinfo=datetime.UTC)
-GUEST = "guest-0001"
+GUEST = "7c0e4b2a-guest-0001"  # as unguessable as storefronts must make theirs
 NIL_LIST_ID = graphene.Node.to_global_id("RecommendationList", str(uuid.UUID(int=0)))
 
 SIMILAR = """
@@ -135,6 +135,10 @@ def indexed(catalog, encoder_config, personalization):
 
 def post(client, query, variables=None):
     return get_graphql_content_from_response(client.post_graphql(query, variables))
+
+
+def product_pk(item) -> int:
+    return int(graphene.Node.from_global_id(item["product"]["id"])[1])
 
 
 def names(items) -> list[str]:
@@ -313,8 +317,10 @@ def test_a_guest_without_history_gets_the_channels_popular_products(api_client, 
     assert result["items"][0]["product"]["name"] == "GPS running watch"
     assert result["items"][0]["reason"] == "Popular in main"
     assert sorted(names(result["items"])) == sorted(SELLABLE_USD)
-    assert RecommendationList.objects.filter(pk=uuid.UUID(
-        graphene.Node.from_global_id(result["id"])[1])).exists()
+    # Looking at a list stores nothing: its id is a signed token.
+    served = list_tokens.verify(graphene.Node.from_global_id(result["id"])[1])
+    assert served.product_ids == tuple(product_pk(i) for i in result["items"])
+    assert not RecommendationList.objects.exists()
 
 
 def test_a_guest_gets_recommendations_from_their_own_history(api_client, indexed):
@@ -336,9 +342,44 @@ def test_guest_ids_are_ignored_when_anonymous_tracking_is_off(
     assert sorted(names(with_id["items"])) == sorted(SELLABLE_USD)  # cold start, history unused
 
 
-def test_a_bad_anonymous_id_is_a_clear_error(api_client, indexed):
-    content = post(api_client, RECOMMENDED, {"channel": "main", "anonymousId": "short"})
+@pytest.mark.parametrize(
+    ("anonymous_id", "what"),
+    [
+        ("guest-0001", "this one has 10 characters"),
+        ("a" * 15, "this one has 15 characters"),
+        ("a" * 65, "this one has 65 characters"),
+        ("no spaces allowed here", "this one has other characters"),
+    ],
+)
+def test_a_guessable_or_malformed_anonymous_id_is_a_clear_error(
+    api_client, indexed, anonymous_id, what
+):
+    content = post(api_client, RECOMMENDED, {"channel": "main", "anonymousId": anonymous_id})
+
+    assert content["data"]["recommendedProducts"] is None
     assert error_of(content)["code"] == "INVALID" and error_of(content)["field"] == "anonymousId"
+    message = content["errors"][0]["message"]
+    assert "16 to 64 characters" in message and "such as a UUID" in message and what in message
+
+
+@pytest.mark.parametrize("anonymous_id", ["a" * 16, str(uuid.uuid4()), "x" * 64])
+def test_an_anonymous_id_of_16_to_64_characters_is_accepted(api_client, indexed, anonymous_id):
+    content = post(api_client, RECOMMENDED, {"channel": "main", "anonymousId": anonymous_id})
+    assert "errors" not in content and content["data"]["recommendedProducts"]["items"]
+
+
+def test_tracking_with_a_short_anonymous_id_is_a_typed_error_that_says_what_is_expected(
+    api_client, indexed
+):
+    result = get_graphql_content(api_client.post_graphql(
+        TRACK, track_input(indexed, anonymousId="guest-0001")
+    ))["data"]["recommendationEventTrack"]
+
+    assert result["tracked"] is False
+    [error] = result["errors"]
+    assert (error["field"], error["code"]) == ("anonymousId", "INVALID")
+    assert "random id of 16 to 64 characters" in error["message"]
+    assert not InteractionEvent.objects.exists()
 
 
 def test_a_customer_gets_their_own_and_their_guest_history_follows_them(
@@ -362,7 +403,7 @@ def test_staff_with_manage_users_see_a_customers_recommendations(
     track(indexed, f"user:{customer_user.pk}", "Pour-over coffee dripper", EventType.ADD_TO_CART)
     result = recommended(staff_api_client, userId=gid("User", customer_user.pk), first=3)
     assert result["items"][0]["reason"] == "Because you added Pour-over coffee dripper to your cart"
-    assert set(names(result["items"])) <= set(COFFEE) - {"Pour-over coffee dripper"}
+    assert set(names(result["items"])) == set(COFFEE) - {"Pour-over coffee dripper"}
 
 
 def test_a_customer_may_name_only_themself(user_api_client, customer_user, customer_user2, indexed):
@@ -379,6 +420,15 @@ def test_staff_without_manage_users_cannot_name_a_customer(
     assert_no_permission(staff_api_client.post_graphql(
         RECOMMENDED, {"channel": "main", "userId": gid("User", customer_user.pk)}
     ))
+
+
+@pytest.mark.parametrize("pk", ["customer", 987654])
+def test_a_guest_naming_any_user_is_refused_without_learning_whether_it_exists(
+    api_client, customer_user, indexed, pk
+):
+    user_pk = customer_user.pk if pk == "customer" else pk
+    response = api_client.post_graphql(RECOMMENDED, {"channel": "main", "userId": gid("User", user_pk)})
+    assert_no_permission(response)
 
 
 @pytest.mark.parametrize(
@@ -434,7 +484,8 @@ def test_an_unpublished_product_is_not_a_customers_context(api_client, indexed):
 def test_only_the_channels_sellable_products_are_recommended(api_client, indexed):
     track(indexed, f"anon:{GUEST}", "Ethiopian coffee beans")
     usd = names(recommended(api_client, anonymousId=GUEST, first=20)["items"])
-    assert sorted(usd) == sorted(set(SELLABLE_USD) - {"Ethiopian coffee beans"})
+    # Every sellable product, the one viewed coming back last, as a reminder.
+    assert sorted(usd) == sorted(SELLABLE_USD) and usd[-1] == "Ethiopian coffee beans"
     pln = names(recommended(api_client, channel="c-pln", anonymousId=GUEST, first=20)["items"])
     assert pln == ["Sumatra coffee beans", "Colombian dark roast coffee"]
 
@@ -531,7 +582,11 @@ def test_a_customers_click_on_a_served_list_merges_their_guest_history(
     assert content["data"]["recommendationEventTrack"] == {"tracked": True, "errors": []}
     click = InteractionEvent.objects.get(event_type="click")
     assert click.shopper_key == f"user:{customer_user.pk}"
-    assert gid("RecommendationList", click.recommendation_list_id) == served["id"]
+    # The clicked list is kept, once, with what was served.
+    stored = RecommendationList.objects.get()
+    assert click.recommendation_list_id == stored.pk
+    assert stored.product_ids == [product_pk(i) for i in served["items"]]
+    assert stored.shopper_key == f"user:{customer_user.pk}"
     assert set(InteractionEvent.objects.values_list("shopper_key", flat=True)) == {
         f"user:{customer_user.pk}"
     }
@@ -557,7 +612,9 @@ def test_the_empty_lists_id_is_accepted_as_no_list(api_client, indexed):
         ({"anonymousId": GUEST, "channel": "nowhere"}, "NOT_FOUND", "channel"),
         ({"anonymousId": GUEST, "recommendationListId": gid("RecommendationList", uuid.uuid4())},
          "NOT_FOUND", "recommendationListId"),
-        ({"anonymousId": GUEST, "recommendationListId": gid("RecommendationList", 5)},
+        ({"anonymousId": GUEST, "recommendationListId": gid("RecommendationList", "forged:1:x")},
+         "NOT_FOUND", "recommendationListId"),
+        ({"anonymousId": GUEST, "recommendationListId": gid("Product", 5)},
          "GRAPHQL_ERROR", "recommendationListId"),
     ],
 )

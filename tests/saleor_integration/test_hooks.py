@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from kombu.exceptions import OperationalError as BrokerError
 from saleor.tests.utils import dummy_editorjs
 from support import gid, graphql, pk_of
@@ -269,9 +270,23 @@ def test_renaming_a_category_refreshes_the_products_under_it(
     assert stored_hash(product.id) == expected_hash(product.id)
 
 
-def test_renaming_an_attribute_value_refreshes_the_products_using_it(
+ATTRIBUTE_UPDATE = """
+mutation attributeUpdate($id: ID!, $input: AttributeUpdateInput!) {
+  attributeUpdate(id: $id, input: $input) { errors { field code message } }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("renamed", "mutation", "name", "expected_text"),
+    [
+        ("value", ATTRIBUTE_VALUE_UPDATE, "Ultramarine", "Ultramarine"),
+        ("attribute", ATTRIBUTE_UPDATE, "Hue", "Hue: "),
+    ],
+)
+def test_renaming_an_attribute_or_its_value_refreshes_the_products_using_it(
     staff_api_client, permission_manage_product_types_and_attributes, product, index_catalog,
-    encoded_texts,
+    encoded_texts, renamed, mutation, name, expected_text,
 ):
     from saleor.attribute.models import AssignedProductAttributeValue
 
@@ -279,20 +294,28 @@ def test_renaming_an_attribute_value_refreshes_the_products_using_it(
     index_catalog()
     encoded_texts.clear()
     value = AssignedProductAttributeValue.objects.filter(product=product).first().value
-    data = graphql(
-        staff_api_client, ATTRIBUTE_VALUE_UPDATE, {"id": gid(value), "input": {"name": "Ultramarine"}}
-    )
-    assert data["attributeValueUpdate"]["errors"] == []
-    assert len(encoded_texts) == 1 and "Ultramarine" in encoded_texts[0]
+    target = value if renamed == "value" else value.attribute
+    data = graphql(staff_api_client, mutation, {"id": gid(target), "input": {"name": name}})
+    assert [errors for errors in data.values()] == [{"errors": []}]
+    assert len(encoded_texts) == 1 and expected_text in encoded_texts[0]
     assert stored_hash(product.id) == expected_hash(product.id)
+
+
+def test_renaming_a_variant_attribute_value_finds_the_product_through_its_variant(
+    product, personalization
+):
+    from saleor.attribute.models import AssignedVariantAttributeValue
+
+    value = AssignedVariantAttributeValue.objects.get(variant__product=product).value
+    assert jobs.attribute_product_ids(value.attribute_id, [value.pk]) == [product.id]
+    assert jobs.attribute_product_ids(value.attribute_id) == [product.id]
+    assert jobs.attribute_product_ids(value.attribute_id, [value.pk + 1000]) == []
 
 
 def test_a_rename_touching_many_products_is_left_to_the_sweep(
     manage_products, product, index_catalog, encoded_texts, monkeypatch
 ):
-    from saleor_personalization.saleor_adapter import hooks
-
-    monkeypatch.setattr(hooks, "IMMEDIATE_REFRESH_MAX", 0)
+    monkeypatch.setattr(jobs, "IMMEDIATE_REFRESH_MAX", 0)
     index_catalog()
     encoded_texts.clear()
     data = graphql(manage_products, CATEGORY_UPDATE, {"id": gid(product.category), "input": {"name": "Linen wear"}})
@@ -301,3 +324,98 @@ def test_a_rename_touching_many_products_is_left_to_the_sweep(
     assert PendingRefresh.objects.filter(product_id=product.id).exists()
     assert jobs.refresh_pending(services.load_config(), batch_size=10) >= 1
     assert len(encoded_texts) == 1 and "Category: Linen wear." in encoded_texts[0]
+
+
+# -- renames fan out in a task, not in the staff member's request ------------------------
+
+
+def queries_besides_savepoints(captured) -> list[str]:
+    return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
+
+
+@pytest.mark.parametrize("how_many", [1, 3])
+def test_a_category_rename_only_enqueues_whatever_the_number_of_products(
+    category, product_type, personalization, enqueued, how_many,
+    django_capture_on_commit_callbacks,
+):
+    from saleor.product.models import Product
+
+    Product.objects.bulk_create(
+        Product(name=f"P{n}", slug=f"p-{n}", product_type=product_type, category=category)
+        for n in range(how_many)
+    )
+    value = product_type.product_attributes.first().values.first()
+    plugin = PersonalizationPlugin(configuration=[], active=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with CaptureQueriesContext(connection) as captured:
+            plugin.category_updated(category, previous_value=None)
+            plugin.attribute_value_updated(value, previous_value=None)
+
+    assert queries_besides_savepoints(captured.captured_queries) == []
+    assert not PendingRefresh.objects.exists()
+    assert enqueued == [
+        (tasks.refresh_category_products.name, (category.pk,)),
+        (tasks.refresh_attribute_products.name, (value.attribute_id, [value.pk])),
+    ]
+
+
+def test_the_category_task_marks_every_product_and_refreshes_a_bounded_number(
+    products_in_a_category, index_catalog, encoded_texts, monkeypatch
+):
+    category, ids = products_in_a_category
+    index_catalog()
+    encoded_texts.clear()
+    category.name = "Renamed"
+    category.save()
+
+    monkeypatch.setattr(jobs, "IMMEDIATE_REFRESH_MAX", len(ids) - 1)
+    assert tasks.refresh_category_products.delay(category.pk).get() == {
+        "marked": len(ids), "refreshed_now": False
+    }
+    assert encoded_texts == []
+    assert sorted(PendingRefresh.objects.values_list("product_id", flat=True)) == ids
+
+    monkeypatch.setattr(jobs, "IMMEDIATE_REFRESH_MAX", len(ids))
+    assert tasks.refresh_category_products.delay(category.pk).get() == {
+        "marked": len(ids), "refreshed_now": True
+    }
+    assert len(encoded_texts) == len(ids)
+    assert all("Category: Renamed" in text for text in encoded_texts)
+    assert not PendingRefresh.objects.exists()
+    # Run again: the products are current, nothing is encoded twice.
+    encoded_texts.clear()
+    tasks.refresh_category_products.delay(category.pk).get()
+    assert encoded_texts == []
+
+
+def test_a_rename_whose_task_cannot_be_sent_leaves_its_products_to_the_sweep(
+    manage_products, products_in_a_category, personalization, monkeypatch
+):
+    category, ids = products_in_a_category
+
+    def broker_down(*args, **kwargs):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
+
+    monkeypatch.setattr(tasks.refresh_category_products, "apply_async", broker_down)
+
+    data = graphql(manage_products, CATEGORY_UPDATE, {"id": gid(category), "input": {"name": "Kept"}})
+
+    assert data["categoryUpdate"]["errors"] == []
+    assert sorted(PendingRefresh.objects.values_list("product_id", flat=True)) == ids
+
+
+@pytest.fixture
+def products_in_a_category(category, product_type):
+    """A category with three products, one of them in a subcategory: (category, ids)."""
+    from saleor.product.models import Category, Product
+
+    child = Category.objects.create(name="Child", slug="child", parent=category)
+    products = [
+        Product.objects.create(
+            name=f"Linen shirt {n}", slug=f"linen-{n}", product_type=product_type,
+            category=child if n == 2 else category,
+        )
+        for n in range(3)
+    ]
+    return category, sorted(p.id for p in products)

@@ -40,9 +40,29 @@ def test_sample_settings_keep_saleors_beat_entries_and_add_ours():
     assert sample.DATABASES == saleor_settings.DATABASES  # everything else is Saleor's
 
 
+def our_tasks() -> list:
+    return [
+        task for task in vars(tasks).values()
+        if getattr(task, "name", "").startswith("saleor_personalization.tasks.")
+    ]
+
+
 def test_sample_settings_route_every_task_of_ours_to_its_queue():
     route = MapRoute(load_sample().CELERY_TASK_ROUTES)
+    found = our_tasks()
 
-    for task in (tasks.refresh_product_vectors, tasks.refresh_pending_products):
-        assert route(task.name) == {"queue": tasks.QUEUE}
-        assert task.queue == tasks.QUEUE
+    assert tasks.rebuild_catalog_vectors in found and tasks.sync_order_purchases in found
+    for task in found:
+        assert route(task.name) == {"queue": task.queue}, task.name
+        assert task.queue in (tasks.QUEUE, tasks.REBUILD_QUEUE), task.name
+
+
+def test_only_the_whole_catalog_rebuild_goes_to_the_rebuild_queue():
+    """Order and checkout events never wait behind a rebuild taking hours."""
+    route = MapRoute(load_sample().CELERY_TASK_ROUTES)
+
+    on_rebuild_queue = [t.name for t in our_tasks() if route(t.name)["queue"] == tasks.REBUILD_QUEUE]
+
+    assert on_rebuild_queue == [tasks.rebuild_catalog_vectors.name]
+    assert route(tasks.sync_order_purchases.name) == {"queue": tasks.QUEUE}
+    assert route(tasks.refresh_pending_products.name) == {"queue": tasks.QUEUE}

@@ -136,27 +136,62 @@ def test_refresh_task_leaves_products_marked_while_another_model_is_live(
     assert PendingRefresh.objects.filter(product_id=product.id).exists()
 
 
-def test_sweep_indexes_the_whole_catalog_when_nothing_is_indexed_yet(products, personalization):
+def test_sweep_sends_a_rebuild_to_its_queue_when_nothing_is_indexed_yet(
+    products, personalization, enqueued
+):
     result = tasks.refresh_pending_products.delay(100).get()
 
-    assert result == {"refreshed": len(products)}
+    assert result == {"rebuild": "enqueued"}
+    assert enqueued == [(tasks.rebuild_catalog_vectors.name, ({"missing_only": True},))]
+    assert tasks.rebuild_catalog_vectors.queue == tasks.REBUILD_QUEUE != tasks.QUEUE
+    assert not EmbeddingSpace.objects.exists()  # the sweep itself indexed nothing
+
+
+def test_the_rebuild_the_sweep_sends_indexes_the_catalog_once(products, personalization):
+    assert tasks.refresh_pending_products.delay(100).get() == {"rebuild": "enqueued"}
+
     space = current_space()
     assert space is not None and space.model_name == services.load_config().embedding_model
     indexed = set(ProductVector.objects.values_list("product_id", flat=True))
     assert indexed == {p.id for p in products}
+    # A second one, sent before the first ran, finds the work done.
+    assert tasks.rebuild_catalog_vectors.delay(missing_only=True).get() == {
+        "skipped": "already indexed"
+    }
 
 
-def test_rebuild_is_skipped_while_another_runs(products, personalization, encoder_config):
+@pytest.fixture
+def rebuild_lock_held_elsewhere(db):
+    """Another session (a rebuild in another worker) holds the rebuild lock."""
     other = connections.create_connection(DEFAULT_DB_ALIAS)
-    try:
-        with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [jobs._REBUILD_LOCK])
-        result = tasks.rebuild_catalog_vectors.delay().get()
-    finally:
-        other.close()  # ends its session, releasing the lock
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [jobs._REBUILD_LOCK])
+    yield
+    other.close()  # ends its session, releasing the lock
+
+
+def test_rebuild_is_skipped_while_another_runs(
+    products, personalization, encoder_config, rebuild_lock_held_elsewhere
+):
+    result = tasks.rebuild_catalog_vectors.delay().get()
 
     assert result == {"skipped": "a rebuild is already running"}
     assert not EmbeddingSpace.objects.exists()
+
+
+def test_sweep_sends_no_rebuild_while_one_runs(
+    products, personalization, enqueued, rebuild_lock_held_elsewhere
+):
+    assert jobs.rebuild_running()
+    assert tasks.refresh_pending_products.delay(100).get() == {"rebuild": "running"}
+    assert enqueued == []
+
+
+def test_looking_for_a_running_rebuild_does_not_take_its_lock(db):
+    assert not jobs.rebuild_running()
+    with jobs._rebuild_lock(wait=False) as held:
+        assert held and jobs.rebuild_running()
+    assert not jobs.rebuild_running()
 
 
 def test_switching_the_plugin_on_enqueues_a_rebuild_with_the_saved_configuration(
@@ -195,3 +230,99 @@ def test_forget_deleted_customers_task_removes_orphaned_histories(
 
     assert tasks.forget_deleted_customers.delay().get() == {"forgotten": 1}
     assert list(InteractionEvent.objects.values_list("shopper_key", flat=True)) == [kept]
+
+
+# -- a build of a model no longer configured is abandoned, never activated -------------
+
+@pytest.fixture
+def other_model(encoder_config) -> str:
+    """A second model name that loads offline: the packaged MiniLM, named by its folder."""
+    from saleor_personalization.engine.encoder import resolve_model_path
+
+    return resolve_model_path(encoder_config.model)
+
+
+def switch_model(staff_api_client, model: str) -> None:
+    data = graphql(
+        staff_api_client,
+        PLUGIN_UPDATE,
+        {"id": PLUGIN_ID, "input": {"configuration": [{"name": "embedding_model", "value": model}]}},
+    )
+    assert data["pluginUpdate"]["errors"] == []
+
+
+def test_switching_to_another_model_and_back_leaves_the_live_model_live(
+    staff_api_client, permission_manage_plugins, products, index_catalog, enqueued, other_model
+):
+    staff_api_client.user.user_permissions.add(permission_manage_plugins)
+    index_catalog()
+    live = current_space()
+
+    switch_model(staff_api_client, other_model)
+    [(name, (config,))] = enqueued
+    assert name == tasks.rebuild_catalog_vectors.name and config["embedding_model"] == other_model
+
+    switch_model(staff_api_client, live.model_name)
+    assert len(enqueued) == 1  # back to the live model: nothing more to index
+
+    # The worker gets to the first switch's rebuild only now.
+    result = tasks.rebuild_catalog_vectors.apply(args=(config,)).get()
+
+    assert result == {"abandoned": f"{other_model} is no longer the configured model; "
+                                   "its build was abandoned"}
+    assert current_space() == live
+    assert list(EmbeddingSpace.objects.values_list("model_name", "status")) == [
+        (live.model_name, "active")
+    ]
+    assert set(ProductVector.objects.values_list("space_id", flat=True)) == {live.pk}
+
+
+def saved_model_switched_back(plugin_configuration, model: str, after_batches: int):
+    """Product id batches that, after ``after_batches`` of them, save ``model`` as the
+    configured one: the merchant switching back while the build runs."""
+
+    def batches(ids: list[int]):
+        for position, pid in enumerate(ids, start=1):
+            yield [pid]
+            if position == after_batches:
+                plugin_configuration(embedding_model=model)
+
+    return batches
+
+
+@pytest.mark.parametrize("when", ["between batches", "before the switch"])
+def test_a_build_abandons_itself_once_its_model_is_no_longer_configured(
+    products, index_catalog, plugin_configuration, other_model, encoded_texts, monkeypatch, when
+):
+    from saleor_personalization import catalog_index
+    from saleor_personalization.catalog_index import BuildAbandoned
+
+    index_catalog()
+    live = current_space()
+    ids = sorted(p.id for p in products)
+    monkeypatch.setattr(catalog_index, "STILL_WANTED_EVERY", 1)
+    plugin_configuration(embedding_model=other_model)
+    encoded_texts.clear()
+    after = 1 if when == "between batches" else len(ids)
+    batches = saved_model_switched_back(plugin_configuration, live.model_name, after)
+
+    with pytest.raises(BuildAbandoned, match="no longer the configured model"):
+        jobs.index_catalog(services.load_config(), batches(ids))
+
+    assert current_space() == live
+    assert not EmbeddingSpace.objects.exclude(pk=live.pk).exists()
+    assert set(ProductVector.objects.values_list("space_id", flat=True)) == {live.pk}
+    if when == "between batches":
+        assert len(encoded_texts) < len(ids)  # it stopped early
+
+
+def test_a_build_still_configured_at_the_end_is_switched_to(
+    products, index_catalog, plugin_configuration, other_model
+):
+    index_catalog()
+    plugin_configuration(embedding_model=other_model)
+
+    result = tasks.rebuild_catalog_vectors.delay().get()
+
+    assert result == {"encoded": len(products), "unchanged": 0}
+    assert current_space().model_name == other_model

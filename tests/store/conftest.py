@@ -18,6 +18,17 @@ def unit_vectors() -> Callable[[int, int, int], np.ndarray]:
 
 
 @pytest.fixture
+def precise_vector() -> np.ndarray:
+    """float32 values that a text literal of 7 significant digits would change."""
+    vector = np.array(
+        [1 / 3, np.nextafter(np.float32(0.1), 1), 0.123456789, np.nextafter(np.float32(0.5), 1)],
+        dtype=np.float32,
+    )
+    assert all(np.float32(f"{x:.7g}") != x for x in vector)
+    return vector
+
+
+@pytest.fixture
 def make_space(db) -> Callable:
     """Create a space filled with random unit vectors for product ids 1..count."""
 

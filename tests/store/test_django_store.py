@@ -6,7 +6,12 @@ import pytest
 from saleor_personalization.engine import profiles
 from saleor_personalization.engine.events import Event
 from saleor_personalization.engine.filters import NO_FILTER, CandidateFilter
-from saleor_personalization.models import InteractionEvent, RecommendationList, ShopperProfile
+from saleor_personalization.models import (
+    InteractionEvent,
+    ProductVector,
+    RecommendationList,
+    ShopperProfile,
+)
 from saleor_personalization.store import DjangoStore
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +60,18 @@ def test_profile_updates_are_stored_per_shopper(store):
     assert state.event_count == 2
     assert state.vector_sum == pytest.approx([6.0, 0, 0, 0])
     assert store.load_profile("u:2") is None
+
+
+def test_vectors_and_profiles_are_stored_exactly(store, precise_vector):
+    store.upsert_vectors([(5, "h", precise_vector)])
+    assert store.vectors([5])[5].tolist() == precise_vector.tolist()
+    stored = ProductVector.objects.get(product_id=5).embedding
+    assert np.asarray(stored, dtype=np.float32).tolist() == precise_vector.tolist()
+    found = store.nearest(precise_vector, 1, NO_FILTER)
+    assert found[0].product_id == 5 and found[0].vector.tolist() == precise_vector.tolist()
+    state = profiles.LongTermState(precise_vector.astype(np.float64), 1.0, NOW, 1)
+    store.update_profile("u:1", lambda _old: state)
+    assert store.load_profile("u:1").vector_sum.tolist() == precise_vector.tolist()
 
 
 def test_merge_moves_a_guests_history_into_the_account(store):

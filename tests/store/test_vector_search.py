@@ -1,10 +1,17 @@
 import numpy as np
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from saleor_personalization.engine.filters import NO_FILTER, CandidateFilter, SqlCondition
 from saleor_personalization.store import DjangoStore
-from saleor_personalization.store.vector_search import nearest_sql
+from saleor_personalization.store.vector_search import (
+    SearchSettings,
+    decode_vector,
+    nearest_many,
+    nearest_sql,
+    vector_cursor,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -75,11 +82,20 @@ def test_filter_with_fewer_matches_than_k_returns_all_matches(catalog):
 def test_the_search_statement_can_use_the_hnsw_index(catalog):
     _store, space, _vectors = catalog
     sql, params = nearest_sql(space, unit_rows(1, DIMS, 1)[0], 10, NO_FILTER)
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), vector_cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert f"personalization_hnsw_{space.pk}" in plan
+
+
+def test_the_query_vector_reaches_the_database_exactly(make_space, precise_vector):
+    space, _vectors = make_space(3, 4)
+    _sql, params = nearest_sql(space, precise_vector, 1, NO_FILTER)
+    with vector_cursor() as cursor:
+        cursor.execute("SELECT vector_send(%s::vector(4))", params[:1])
+        sent = decode_vector(cursor.fetchone()[0])
+    assert sent.tolist() == precise_vector.tolist()
 
 
 def test_query_of_the_wrong_dimension_is_rejected(catalog):
@@ -100,8 +116,50 @@ def test_nearest_many_answers_a_page_of_products_in_one_query(catalog, django_as
         assert [n.product_id for n in found[source]] == expected
 
 
+def test_nearest_many_searches_exactly_again_the_sources_the_index_left_short(make_space):
+    space, vectors = make_space(COUNT, DIMS)
+    rng = np.random.default_rng(5)
+    centers = unit_rows(2, DIMS, seed=6)
+
+    def near(center, count):
+        rows = center + 0.05 * rng.normal(size=(count, DIMS))
+        return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+    # Source 1 sits among 100 products that pass the filter (ids divisible by 10),
+    # source 2 among 360 that do not: an index scan stopped early finds k for the
+    # first only.
+    passing_near_1 = list(range(10, 1001, 10))
+    failing_near_2 = [pid for pid in range(1001, 1401) if pid % 10]
+    vectors[[0, *(pid - 1 for pid in passing_near_1)]] = near(centers[0], 101)
+    vectors[[1, *(pid - 1 for pid in failing_near_2)]] = near(centers[1], 361)
+    DjangoStore(space).upsert_vectors(
+        [(pid, str(pid), vectors[pid - 1]) for pid in (1, 2, *passing_near_1, *failing_near_2)]
+    )
+    tenth = CandidateFilter(condition=SqlCondition("{product_id} %% 10 = %s", (0,)))
+    # The index, with a small scan budget, whatever the filter's share.
+    settings = SearchSettings(
+        ef_search=10, max_ef_search=10, max_scan_tuples=50, exact_max_rows=0, exact_max_fraction=0.0
+    )
+    with connection.cursor() as cursor:
+        # A table this small is cheaper to scan whole than through the index; make
+        # the planner take the index, as on a real catalog (until the test ends).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    with CaptureQueriesContext(connection) as captured:
+        found = nearest_many(space, [1, 2, 999999], 10, tenth, settings)
+
+    allowed = set(range(10, COUNT + 1, 10))
+    assert sorted(found) == [1, 2]
+    for source in (1, 2):
+        expected = exact_top(vectors, vectors[source - 1], 10, allowed)
+        assert [n.product_id for n in found[source]] == expected
+    searches = [q["sql"] for q in captured if "LATERAL" in q["sql"]]
+    assert len(searches) == 2
+    assert "'{1,2,999999}'" in searches[0] and "'{2}'" in searches[1]
+
+
 def test_the_plan_follows_how_much_a_filter_lets_through(catalog):
-    from saleor_personalization.store.vector_search import SearchSettings, plan
+    from saleor_personalization.store.vector_search import plan
 
     _store, space, _vectors = catalog
     # Count limit off, so that shares decide on this small catalog.

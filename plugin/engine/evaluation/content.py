@@ -5,6 +5,11 @@ engine's profiles (long-term decayed mean blended with the current visit), and
 the final order from the engine's ranking (similarity, then MMR re-ranking of
 the head of the list), exactly as served in a shop, but over an in-memory
 exact index so a whole dataset evaluates in minutes.
+
+The protocol excludes each user's whole history (``EvalDataset.exclude``, masked
+by the runner), whatever ``RankingConfig``'s serving exclusions say: a shop may
+show viewed products again, but an evaluation that let them back would reward
+recommending what the user already had.
 """
 
 from __future__ import annotations

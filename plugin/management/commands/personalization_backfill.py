@@ -1,7 +1,9 @@
 """``manage.py personalization_backfill``: index the existing catalog and import past orders.
 
 Safe to run again: products whose text is unchanged are not re-encoded and order
-lines already imported (keyed by order line) add nothing.
+lines already imported (keyed by order line) add nothing. Purchases of orders that
+are not purchases now (canceled, expired, deleted or awaiting confirmation) are
+withdrawn, so the events agree with the orders whatever happened while no hook ran.
 """
 
 from __future__ import annotations
@@ -9,14 +11,16 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...cli.progress import progress_bar
-from ...saleor_adapter import documents, jobs, services
-from ...saleor_adapter.jobs import EventStats
+from ...catalog_index import BuildAbandoned
+from ...saleor_adapter import documents, jobs, services, shopper_jobs
+from ...saleor_adapter.shopper_jobs import EventStats
 
 
 class Command(BaseCommand):
     help = (
         "Embed the existing catalog with the configured model and import past orders as "
-        "purchase events. Re-running does only what is new."
+        "purchase events (confirmed orders, not canceled or expired). Re-running does only "
+        "what is new."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -59,25 +63,33 @@ class Command(BaseCommand):
         total = documents.catalog(channel).count()
         batches = documents.all_product_ids(batch_size, channel)
         with progress_bar(total, "Products", unit="product") as advance:
-            stats = jobs.index_catalog(config, batches, progress=advance)
-            if stats is None:
-                self.stderr.write("A catalog rebuild is running in a worker; waiting for it.")
-                batches = documents.all_product_ids(batch_size, channel)
-                stats = jobs.index_catalog(config, batches, progress=advance, wait=True)
+            try:
+                stats = jobs.index_catalog(config, batches, progress=advance)
+                if stats is None:
+                    self.stderr.write("A catalog rebuild is running in a worker; waiting for it.")
+                    batches = documents.all_product_ids(batch_size, channel)
+                    stats = jobs.index_catalog(config, batches, progress=advance, wait=True)
+            except BuildAbandoned as abandoned:
+                raise CommandError(
+                    f"{abandoned}: the embedding model was changed in the dashboard while "
+                    "the catalog was read. Run the backfill again."
+                ) from None
         self.stdout.write(
             f"Catalog ({config.embedding_model}): {stats.total} products, "
             f"{stats.encoded} encoded, {stats.unchanged} unchanged."
         )
 
     def _orders(self, config, channel: str | None, batch_size: int) -> None:
-        total = jobs.purchased_orders(channel).count()
+        total = shopper_jobs.purchased_orders(channel).count()
         stats = EventStats()
         with progress_bar(total, "Orders", unit="order") as advance:
-            for batch in jobs.order_id_batches(channel, batch_size):
-                jobs.record_orders(config, batch, stats)
+            for batch in shopper_jobs.order_id_batches(channel, batch_size):
+                shopper_jobs.record_orders(config, batch, stats)
                 advance(len(batch))
+        shopper_jobs.withdraw_unpurchased(config, channel, batch_size, stats)
         self.stdout.write(
             f"Orders: {total} orders, {stats.recorded} purchase events recorded, "
             f"{stats.already_recorded} already imported, {stats.skipped} lines skipped "
-            "(no customer e-mail, or the product was deleted)."
+            "(no customer e-mail, or the product was deleted), "
+            f"{stats.withdrawn} withdrawn (orders canceled, expired or not confirmed)."
         )

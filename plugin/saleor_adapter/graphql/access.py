@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from saleor.account.models import User
-from saleor.core.exceptions import PermissionDenied
+from saleor.graphql.account.utils import check_is_owner_or_has_one_of_perms
 from saleor.graphql.core.context import get_database_connection_name
 from saleor.graphql.plugins.dataloaders import get_plugin_manager_promise
 from saleor.graphql.utils import get_user_or_app_from_context
 from saleor.permission.auth_filters import AuthorizationFilters
 from saleor.permission.enums import AccountPermissions
-from saleor.permission.utils import has_one_of_permissions
 
 from ..config import PLUGIN_ID, PersonalizationConfig
 from ..shoppers import InvalidAnonymousId, anonymous_key, user_key
@@ -96,9 +95,13 @@ def query_shopper(
 def managed_user_pk(context, global_id: str, field: str) -> int:
     """A user's pk, for themself or for staff and apps with MANAGE_USERS."""
     pk = decode_int_id(global_id, "User", field)
-    is_self = _require_self_or_manager(context, pk, [AccountPermissions.MANAGE_USERS])
+    # Saleor's check compares the requestor with the owner by primary key, so an
+    # unsaved reference will do; only who passes it learns whether the id exists.
+    check_is_owner_or_has_one_of_perms(
+        get_user_or_app_from_context(context), User(pk=pk), AccountPermissions.MANAGE_USERS
+    )
     users = User.objects.using(get_database_connection_name(context))
-    if not is_self and not users.filter(pk=pk).exists():
+    if not users.filter(pk=pk).exists():
         raise RecommendationQueryError(
             f"Couldn't resolve to a user: {global_id}", Code.NOT_FOUND, field
         )
@@ -107,16 +110,9 @@ def managed_user_pk(context, global_id: str, field: str) -> int:
 
 def check_owner_or_manager(context, user: User) -> None:
     """``User.recommendedProducts``: only the user themself or MANAGE_USERS."""
-    _require_self_or_manager(context, user.pk, OWNER_OR_MANAGE_USERS)
-
-
-def _require_self_or_manager(context, user_pk: int, reported_permissions: list) -> bool:
-    """Whether the requestor is that user; PermissionDenied unless so or MANAGE_USERS."""
-    requestor = get_user_or_app_from_context(context)
-    is_self = isinstance(requestor, User) and requestor.pk == user_pk
-    if not is_self and not has_one_of_permissions(requestor, [AccountPermissions.MANAGE_USERS]):
-        raise PermissionDenied(permissions=reported_permissions)
-    return is_self
+    check_is_owner_or_has_one_of_perms(
+        get_user_or_app_from_context(context), user, AccountPermissions.MANAGE_USERS
+    )
 
 
 def event_shopper(context, config: PersonalizationConfig, anonymous_id: str | None) -> Shopper:

@@ -6,6 +6,7 @@ report it as a GraphQL error, the mutation turns it into its typed ``errors``.
 
 from __future__ import annotations
 
+import binascii
 import uuid
 
 import graphene
@@ -18,13 +19,15 @@ from saleor.graphql.utils import get_user_or_app_from_context
 from saleor.product.models import Product
 
 from ...engine.recommender import MAX_RESULTS
-from ...models import RecommendationList
+from .. import list_tokens
+from ..list_tokens import InvalidListToken, ServedListRef
 from .errors import RecommendationErrorCode as Code
 from .errors import RecommendationQueryError
 
 LIST_TYPE = "RecommendationList"
-# Empty lists are not stored; they all carry this ID.
-EMPTY_LIST_ID = graphene.Node.to_global_id(LIST_TYPE, str(uuid.UUID(int=0)))
+# Empty lists (nothing to click) all carry this ID.
+EMPTY_LIST_PK = str(uuid.UUID(int=0))
+EMPTY_LIST_ID = graphene.Node.to_global_id(LIST_TYPE, EMPTY_LIST_PK)
 
 
 def check_first(first: int | None, field: str = "first") -> int:
@@ -87,23 +90,25 @@ def visible_product_pk(context, channel: Channel, global_id: str, field: str) ->
     return pk
 
 
-def recommendation_list_pk(context, global_id: str, field: str) -> str | None:
-    """The stored list's UUID, or None for the shared ID of empty lists."""
-    pk = decode_id(global_id, LIST_TYPE, field)
+def served_list(global_id: str, field: str) -> ServedListRef | None:
+    """The served list a click names, or None for the shared ID of empty lists."""
+    # Not Saleor's decoder: a list's id is a signed token, not an integer or UUID.
     try:
-        list_id = uuid.UUID(pk)
-    except ValueError:
+        type_name, token = graphene.Node.from_global_id(global_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        type_name, token = None, None
+    if type_name != LIST_TYPE:
         raise RecommendationQueryError(
             f"Invalid ID: {global_id}. Expected: {LIST_TYPE}.", Code.GRAPHQL_ERROR, field
-        ) from None
-    if list_id.int == 0:
-        return None
-    lists = RecommendationList.objects.using(get_database_connection_name(context))
-    if not lists.filter(pk=list_id).exists():
-        raise RecommendationQueryError(
-            f"Couldn't resolve to a recommendation list: {global_id}", Code.NOT_FOUND, field
         )
-    return str(list_id)
+    if token == EMPTY_LIST_PK:
+        return None
+    try:
+        return list_tokens.verify(token)
+    except InvalidListToken as error:
+        raise RecommendationQueryError(
+            f"Couldn't resolve to a recommendation list: {error}.", Code.NOT_FOUND, field
+        ) from None
 
 
 def list_global_id(list_id: str | None) -> str:

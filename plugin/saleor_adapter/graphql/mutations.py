@@ -9,9 +9,9 @@ from saleor.graphql.core.doc_category import DOC_CATEGORY_PRODUCTS
 from saleor.graphql.core.mutations import BaseMutation
 
 from ...engine.events import Event
-from .. import services
+from .. import list_tokens, services
 from .access import active_config, event_shopper
-from .arguments import active_channel, recommendation_list_pk, visible_product_pk
+from .arguments import active_channel, served_list, visible_product_pk
 from .errors import RecommendationError, RecommendationQueryError
 from .types import RecommendationEventInput
 
@@ -49,17 +49,17 @@ class RecommendationEventTrack(BaseMutation):
             channel = active_channel(info.context, data["channel"])
             product_pk = visible_product_pk(info.context, channel, data["product_id"], "productId")
             shopper = event_shopper(info.context, config, data.get("anonymous_id"))
-            list_id = None
+            served = None
             if data.get("recommendation_list_id") is not None:
-                list_id = recommendation_list_pk(
-                    info.context, data["recommendation_list_id"], "recommendationListId"
-                )
+                served = served_list(data["recommendation_list_id"], "recommendationListId")
         except RecommendationQueryError as error:
             raise ValidationError(
                 {error.field: ValidationError(error.message, code=error.code.value)}
             ) from None
         if shopper.merge_from:
             services.merge_shoppers(config, shopper.merge_from, shopper.key)
+        # Only a list that was interacted with is kept (its id alone was served).
+        list_id = list_tokens.remember(served, shopper.key) if served is not None else None
         event = Event(
             shopper_key=shopper.key,
             product_id=product_pk,

@@ -94,9 +94,10 @@ def serve(
     context_pk: int | None,
 ):
     try:
-        # The store reads and writes (served lists, merges) through the default connection.
-        with allow_writer():
-            if shopper.merge_from and shopper.key:
+        # A guest history sent along by a signed-in shopper is moved once; after that
+        # there is nothing left under the guest's key and the read writes nothing.
+        with allow_writer():  # the store reads through the default connection
+            if shopper.merge_from and shopper.key and services.has_history(shopper.merge_from):
                 services.merge_shoppers(config, shopper.merge_from, shopper.key)
             served = recommend(config, channel, shopper.key, first, context_pk)
     except NoActiveSpaceError:

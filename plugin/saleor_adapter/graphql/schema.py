@@ -109,6 +109,7 @@ def _fields() -> dict[str, Any]:
     from saleor.permission.utils import message_one_of_permissions_required
 
     from ...engine.recommender import MAX_RESULTS
+    from ..shoppers import ANONYMOUS_ID_RULE
     from . import resolvers
     from .access import OWNER_OR_MANAGE_USERS
     from .mutations import RecommendationEventTrack
@@ -145,18 +146,19 @@ def _fields() -> dict[str, Any]:
                 channel=channel(),
                 first=first(),
                 anonymous_id=graphene.String(
-                    description="The storefront's opaque visitor ID (8 to 64 characters of "
-                    "letters, digits, '_', '-', '.' or ':'). Guests get recommendations from "
-                    "its history; for a signed-in customer its history is merged into the "
-                    "account first. Ignored when anonymous tracking is switched off."
+                    description=f"The storefront's visitor ID: {ANONYMOUS_ID_RULE}. "
+                    "Guests get recommendations from its history; for a signed-in customer "
+                    "its history is merged into the account first. Ignored when anonymous "
+                    "tracking is switched off."
                 ),
                 product_id=graphene.ID(
                     description="ID of the product page being viewed, to recommend around it. "
                     "A product not indexed yet is ignored."
                 ),
                 user_id=graphene.ID(
-                    description="Recommendations for this customer instead of the requestor."
-                    + message_one_of_permissions_required(OWNER_OR_MANAGE_USERS[1:])
+                    description="Recommendations for this customer instead of the requestor "
+                    "(OWNER: the customer themself)."
+                    + message_one_of_permissions_required(OWNER_OR_MANAGE_USERS)
                 ),
                 description="Products recommended to the shopper making the request (the "
                 "signed-in customer, else the guest with `anonymousId`, else the channel's "

@@ -9,6 +9,7 @@ from saleor.graphql.core.types.base import BaseEnum
 from saleor.graphql.product.types import Product
 
 from ...engine.events import EventType
+from ..shoppers import ANONYMOUS_ID_RULE
 
 
 class RecommendedProduct(BaseObjectType):
@@ -77,9 +78,10 @@ class RecommendationEventInput(BaseInputObjectType):
         required=True, description="Slug of the channel the shopper is browsing."
     )
     anonymous_id = graphene.String(
-        description="The storefront's opaque visitor ID (8 to 64 characters of letters, "
-        "digits, '_', '-', '.' or ':'). Required for guests. For a signed-in customer, "
-        "the guest's history under this ID is merged into the account."
+        description=f"The storefront's visitor ID: {ANONYMOUS_ID_RULE}. Anyone who "
+        "knows it sees the guest's history, so it must not be guessable. Required for "
+        "guests. For a signed-in customer, the guest's history under this ID is merged "
+        "into the account."
     )
     recommendation_list_id = graphene.ID(
         description="ID of the recommendation list the product was picked from, if any."

@@ -1,0 +1,200 @@
+"""Benchmark: our storefront fields against Saleor's own queries, through Saleor's GraphQL.
+
+A benchmark, not a test: it prints figures. Run in a Saleor environment where this
+package is installed, against a shop database (``populatedb``; grown with
+``saleor_catalog.py``), from Saleor's source folder (``SALEOR_DIR``):
+
+    DATABASE_URL=... python benchmarks/bench_storefront.py --products 10000 [--calls 200]
+
+One uvicorn process serves Saleor (production settings, DEBUG off); every query is
+sent in turn within each round, so machine noise hits all of them alike. Each of
+ours is compared with the Saleor query a page would send without it: the personal
+list with ``products(first: 10)``, a product page's similar products with the same
+page without them, a listing page of 20 with similar products with the same listing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import saleor_catalog  # noqa: E402  (a sibling script)
+
+CHANNEL = "default-channel"
+READY_DEADLINE_S = 120
+
+QUERIES = {
+    "products10": "query($c: String!) { products(first: 10, channel: $c) "
+    "{ edges { node { id name thumbnail { url } } } } }",
+    "recommended_warm": "query($c: String!, $a: String) { recommendedProducts(channel: $c, "
+    "first: 10, anonymousId: $a) { id items { product { id name thumbnail { url } } score reason } } }",
+    "recommended_cold": "query($c: String!, $a: String) { recommendedProducts(channel: $c, "
+    "first: 10, anonymousId: $a) { id items { product { id name thumbnail { url } } score reason } } }",
+    "product": "query($c: String!, $s: String!) { product(slug: $s, channel: $c) { id name } }",
+    "product_similar": "query($c: String!, $s: String!) { product(slug: $s, channel: $c) "
+    "{ id name similarProducts(first: 4) { id name } } }",
+    "page20": "query($c: String!, $after: String) { products(first: 20, channel: $c, after: $after) "
+    "{ edges { node { id name } } } }",
+    "page20_similar": "query($c: String!, $after: String) { products(first: 20, channel: $c, "
+    "after: $after) { edges { node { id name similarProducts(first: 4) { id name } } } } }",
+}
+# (ours, Saleor's own counterpart)
+PAIRS = (
+    ("recommended_warm", "products10"),
+    ("recommended_cold", "products10"),
+    ("product_similar", "product"),
+    ("page20_similar", "page20"),
+)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rsa_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def start_server(port: int, saleor_dir: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "saleor.settings",
+        "DEBUG": "False",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "ALLOWED_CLIENT_HOSTS": "127.0.0.1,localhost",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "benchmark"),
+        "RSA_PRIVATE_KEY": rsa_key(),
+        "HF_HUB_OFFLINE": "1",
+        "OBSERVABILITY_ACTIVE": "False",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "saleor.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"],
+        cwd=saleor_dir, env=env,
+    )
+
+
+def wait_ready(client, url: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + READY_DEADLINE_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"uvicorn exited with {server.returncode}")
+        try:
+            if client.post(url, json={"query": "{ shop { name } }"}).status_code == 200:
+                return
+        except Exception:  # not listening yet
+            pass
+        time.sleep(0.5)  # polling a starting server, bounded by the deadline
+    raise SystemExit(f"Saleor did not answer within {READY_DEADLINE_S}s")
+
+
+def measure(client, url: str, calls: int, variables: dict[str, list[dict]]) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {name: [] for name in QUERIES}
+    names = list(QUERIES)
+    for round_ in range(calls):
+        order = names[round_ % len(names):] + names[: round_ % len(names)]
+        for name in order:
+            values = variables[name][round_ % len(variables[name])]
+            started = time.perf_counter()
+            response = client.post(url, json={"query": QUERIES[name], "variables": values})
+            elapsed = (time.perf_counter() - started) * 1000.0
+            body = response.json()
+            if response.status_code != 200 or body.get("errors"):
+                raise SystemExit(f"{name} failed: {response.status_code} {json.dumps(body)[:500]}")
+            timings[name].append(elapsed)
+    return timings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--products", type=int, required=True)
+    parser.add_argument("--events", type=int, default=None, help="default: 10 per product")
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    saleor_dir = Path(os.environ.get("SALEOR_DIR", ".")).resolve()
+    saleor_catalog.setup_django()
+    import httpx
+    from saleor.core.db.connection import allow_writer
+    from saleor.product.models import Product
+
+    with allow_writer():
+        saleor_catalog.encode_originals()
+        saleor_catalog.grow_catalog(args.products)
+        saleor_catalog.index_catalog()
+        saleor_catalog.generate_events(
+            args.events if args.events is not None else 10 * args.products, CHANNEL
+        )
+        warm = saleor_catalog.warm_guests(CHANNEL, 20)
+    slugs = list(Product.objects.order_by("?").values_list("slug", flat=True)[:50])
+    variables = {
+        "products10": [{"c": CHANNEL}],
+        "recommended_warm": [{"c": CHANNEL, "a": guest} for guest in warm],
+        "recommended_cold": [{"c": CHANNEL, "a": f"bench-unknown-guest-{i:08d}"} for i in range(50)],
+        "product": [{"c": CHANNEL, "s": slug} for slug in slugs],
+        "product_similar": [{"c": CHANNEL, "s": slug} for slug in slugs],
+        "page20": [{"c": CHANNEL}],
+        "page20_similar": [{"c": CHANNEL}],
+    }
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/graphql/"
+    server = start_server(port, saleor_dir)
+    try:
+        with httpx.Client(timeout=60) as client:
+            wait_ready(client, url, server)
+            measure(client, url, args.warmup, variables)
+            timings = measure(client, url, args.calls, variables)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    stats = {
+        name: {"p50": float(np.percentile(values, 50)), "p99": float(np.percentile(values, 99))}
+        for name, values in timings.items()
+    }
+    print(f"\n{args.products} products, {args.calls} calls each (ms)")
+    print(f"{'query':<20} {'p50':>8} {'p99':>8}")
+    for name, figures in stats.items():
+        print(f"{name:<20} {figures['p50']:8.1f} {figures['p99']:8.1f}")
+    print(f"\n{'ours / Saleor':<36} {'p50 ratio':>10} {'p99 ratio':>10}")
+    ratios = {}
+    for ours, base in PAIRS:
+        ratios[f"{ours}/{base}"] = {
+            "p50": stats[ours]["p50"] / stats[base]["p50"],
+            "p99": stats[ours]["p99"] / stats[base]["p99"],
+        }
+        print(f"{ours + ' / ' + base:<36} {ratios[f'{ours}/{base}']['p50']:10.2f} "
+              f"{ratios[f'{ours}/{base}']['p99']:10.2f}")
+    if args.json:
+        args.json.write_text(json.dumps({"products": args.products, "stats": stats, "ratios": ratios}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
