@@ -92,6 +92,7 @@ def start_server(port: int, saleor_dir: Path) -> subprocess.Popen:
         "RSA_PRIVATE_KEY": rsa_key(),
         "HF_HUB_OFFLINE": "1",
         "OBSERVABILITY_ACTIVE": "False",
+        "SEND_USAGE_TELEMETRY": "False",
     }
     return subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "saleor.asgi:application", "--host", "127.0.0.1",
@@ -153,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.events if args.events is not None else 10 * args.products, CHANNEL
         )
         warm = saleor_catalog.warm_guests(CHANNEL, 20)
+        saleor_catalog.refresh_popularity()  # what beat does every five minutes
     slugs = list(Product.objects.order_by("?").values_list("slug", flat=True)[:50])
     variables = {
         "products10": [{"c": CHANNEL}],

@@ -129,11 +129,11 @@ def grow_catalog(target: int) -> int:
 
 def encode_originals() -> None:
     """Encode the shop's products with the plugin, as its backfill does (before cloning)."""
-    from saleor_personalization.catalog_index import current_space
-    from saleor_personalization.saleor_adapter import jobs, services
+    from saleor_personalization.store.catalog_index import current_space
+    from saleor_personalization.saleor_adapter import catalog_jobs, services
 
     if current_space() is None:
-        jobs.rebuild_all(services.load_config() or services.PersonalizationConfig())
+        catalog_jobs.rebuild_all(services.load_config() or services.PersonalizationConfig())
 
 
 def index_catalog() -> None:
@@ -141,7 +141,7 @@ def index_catalog() -> None:
     from django.db import connection
     from saleor.product.models import Product
 
-    from saleor_personalization.catalog_index import current_space
+    from saleor_personalization.store.catalog_index import current_space
     from saleor_personalization.models import ProductVector
     from saleor_personalization.store.spaces import ensure_index
 
@@ -248,6 +248,12 @@ def warm_guests(channel_slug: str, count: int, views: int = 3, seed: int = 3) ->
     return guests
 
 
+def refresh_popularity() -> int:
+    from saleor_personalization.saleor_adapter import services
+
+    return services.refresh_popularity(services.load_config() or services.PersonalizationConfig())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, required=True)
@@ -262,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         grow_catalog(args.products)
         index_catalog()
         generate_events(args.events, args.channel)
+        refresh_popularity()
     return 0
 
 

@@ -152,3 +152,28 @@ class JobFailure(models.Model):
 
     class Meta:
         db_table = "personalization_job_failure"
+
+
+class ProductPopularity(models.Model):
+    """Each product's time-decayed event score per channel (``""``: the whole shop).
+
+    Recomputed by a periodic task in one transaction, so serving reads a few rows
+    by index instead of summing weeks of events per request. Bounded by products
+    times channels; empty until the first refresh, when serving sums events itself.
+    """
+
+    channel = models.CharField(max_length=255)
+    product_id = models.BigIntegerField()
+    score = models.FloatField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "personalization_product_popularity"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "product_id"], name="personalization_popularity_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "-score"], name="personalization_popularity_top"),
+        ]

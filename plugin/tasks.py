@@ -72,11 +72,11 @@ def _when_active(work: Callable[[PersonalizationConfig], dict]) -> dict:
 @shared_task(queue=QUEUE, **RETRY)
 def refresh_product_vectors(product_ids: list[int]) -> dict:
     """Re-encode products whose text changed (skipped when the hash is unchanged)."""
-    from .saleor_adapter import jobs
+    from .saleor_adapter import catalog_jobs
 
     def refresh(config: PersonalizationConfig) -> dict:
         with failures_recorded("refresh"):
-            stats = jobs.refresh_products(config, [int(pid) for pid in product_ids])
+            stats = catalog_jobs.refresh_products(config, [int(pid) for pid in product_ids])
         return {"encoded": stats.encoded, "unchanged": stats.unchanged}
 
     return _when_active(refresh)
@@ -85,27 +85,27 @@ def refresh_product_vectors(product_ids: list[int]) -> dict:
 @shared_task(queue=QUEUE, **RETRY)
 def refresh_category_products(category_id: int) -> dict:
     """A category was renamed: refresh the products under it (and its subcategories)."""
-    from .saleor_adapter import jobs
+    from .saleor_adapter import catalog_jobs
 
-    return _refresh_marked(lambda: jobs.category_product_ids(int(category_id)))
+    return _refresh_marked(lambda: catalog_jobs.category_product_ids(int(category_id)))
 
 
 @shared_task(queue=QUEUE, **RETRY)
 def refresh_attribute_products(attribute_id: int, value_ids: list[int] | None = None) -> dict:
     """An attribute (or some of its values) was renamed: refresh the products using it."""
-    from .saleor_adapter import jobs
+    from .saleor_adapter import catalog_jobs
 
     values = [int(pk) for pk in value_ids] if value_ids is not None else None
-    return _refresh_marked(lambda: jobs.attribute_product_ids(int(attribute_id), values))
+    return _refresh_marked(lambda: catalog_jobs.attribute_product_ids(int(attribute_id), values))
 
 
 def _refresh_marked(product_ids: Callable[[], list[int]]) -> dict:
-    from .saleor_adapter import jobs
+    from .saleor_adapter import catalog_jobs
 
     def refresh(config: PersonalizationConfig) -> dict:
         with failures_recorded("refresh"):
-            marked = jobs.refresh_marked(config, product_ids())
-        return {"marked": marked, "refreshed_now": marked <= jobs.IMMEDIATE_REFRESH_MAX}
+            marked = catalog_jobs.refresh_marked(config, product_ids())
+        return {"marked": marked, "refreshed_now": marked <= catalog_jobs.IMMEDIATE_REFRESH_MAX}
 
     return _when_active(refresh)
 
@@ -117,7 +117,7 @@ def refresh_pending_products(batch_size: int = 100) -> dict:
     While no space of the configured model is active it asks for a rebuild on the
     rebuild queue instead (unless one is running), and never rebuilds here.
     """
-    from .saleor_adapter import jobs, services
+    from .saleor_adapter import catalog_jobs, services, sweep
 
     with _writer():
         config = _config()
@@ -125,8 +125,8 @@ def refresh_pending_products(batch_size: int = 100) -> dict:
             return {"skipped": "plugin inactive"}
         with failures_recorded("sweep"):
             if services.catalog_indexed_with(config.embedding_model):
-                return {"refreshed": jobs.refresh_pending(config, batch_size=batch_size)}
-            if jobs.rebuild_running():
+                return {"refreshed": sweep.refresh_pending(config, batch_size=batch_size)}
+            if catalog_jobs.rebuild_running():
                 return {"rebuild": "running"}
             rebuild_catalog_vectors.apply_async(
                 kwargs={"missing_only": True}, expires=SWEEP_REBUILD_EXPIRES
@@ -143,10 +143,10 @@ def rebuild_catalog_vectors(config: dict | None = None, missing_only: bool = Fal
     dashboard's save is committed, so it must not read it back. ``missing_only``
     skips the work when the model's vectors are live already (an earlier task
     built them). A build whose model is no longer the configured one abandons
-    itself (see ``jobs.index_catalog``).
+    itself (see ``catalog_jobs.index_catalog``).
     """
-    from .catalog_index import BuildAbandoned
-    from .saleor_adapter import jobs, services
+    from .saleor_adapter import catalog_jobs, services
+    from .store.catalog_index import BuildAbandoned
     from .saleor_adapter.config import PersonalizationConfig
 
     with _writer():
@@ -157,7 +157,7 @@ def rebuild_catalog_vectors(config: dict | None = None, missing_only: bool = Fal
             return {"skipped": "already indexed"}
         with failures_recorded("rebuild"):
             try:
-                stats = jobs.rebuild_all(current)
+                stats = catalog_jobs.rebuild_all(current)
             except BuildAbandoned as abandoned:
                 logger.info("Catalog rebuild abandoned", extra={"model": abandoned.model})
                 return {"abandoned": str(abandoned)}
@@ -200,7 +200,19 @@ def merge_guest_history(user_id: int) -> dict:
 
 @shared_task(queue=QUEUE, **RETRY)
 def forget_deleted_customers() -> dict:
-    from .saleor_adapter import shopper_jobs
+    from .saleor_adapter import deletions
 
     with _writer():
-        return {"forgotten": shopper_jobs.forget_deleted_customers()}
+        return {"forgotten": deletions.forget_deleted_customers()}
+
+
+@shared_task(queue=QUEUE, **RETRY)
+def refresh_popularity() -> dict:
+    """Periodic: recompute what sells per channel, so serving reads it instead of summing events."""
+    from .saleor_adapter import services
+
+    with _writer():
+        config = _config()
+        if config is None:
+            return {"skipped": "plugin inactive"}
+        return {"rows": services.refresh_popularity(config)}

@@ -50,6 +50,13 @@ CELERY_BEAT_SCHEDULE = {
         # A run not started within the minute is dropped: the next one does its work.
         "options": {"queue": PERSONALIZATION_QUEUE, "expires": 55},
     },
+    # What sells per channel (popular products for guests, the popularity nudge),
+    # recomputed from recent events so that serving never sums them per request.
+    "personalization-refresh-popularity": {
+        "task": "saleor_personalization.tasks.refresh_popularity",
+        "schedule": datetime.timedelta(minutes=5),
+        "options": {"queue": PERSONALIZATION_QUEUE, "expires": 240},
+    },
     # Histories of accounts deleted while the plugin was switched off.
     "personalization-forget-deleted-customers": {
         "task": "saleor_personalization.tasks.forget_deleted_customers",

@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from .progress import progress_bar
+from ..progress import progress_bar
 
 DEMO_DATABASE = "personalization_demo"
 
@@ -85,7 +85,7 @@ class _Demo:
         self.show_update()
 
     def index(self) -> None:
-        from ..catalog_index import rebuild_catalog
+        from ..store.catalog_index import rebuild_catalog
 
         self.section("Indexing the catalog")
         documents = self.shop.documents

@@ -34,8 +34,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..engine.encoder import EncoderConfig
-    from ..engine.evaluation import METHODS, evaluate, load_dataset, write_report
+    from ..engine.evaluation import METHODS, evaluate
     from ..engine.evaluation.content import ContentScorer
+    from ..offline import load_dataset, write_report
 
     methods = [name.strip() for arg in args.methods for name in arg.split(",") if name.strip()]
     unknown = [m for m in methods if m not in METHODS]

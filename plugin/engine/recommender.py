@@ -14,9 +14,12 @@ from .events import Event, EventType
 from .explain import Reason, ReasonKind, attribute, strongest_events
 from .filters import NO_FILTER, CandidateFilter
 from .profiles import ProfileConfig
-from .store import Neighbor, RecommendationStore, UnknownProductError
+from .ports import Neighbor, RecommendationStore, UnknownProductError
 
 MAX_RESULTS = 100
+
+
+SIMILAR_POOL_PER_RESULT = 5
 
 
 @dataclass(frozen=True)
@@ -110,19 +113,25 @@ class Recommender:
             raise UnknownProductError(event.product_id)
         if not self.store.record(event):
             return False
-        self.store.update_profile(
-            event.shopper_key,
-            lambda state: profiles.add_event(
+
+        def fold(state: profiles.LongTermState | None) -> profiles.LongTermState | None:
+            if state is None:  # none stored yet: the whole history, this event included
+                return self._long_term_from_history(event.shopper_key)
+            return profiles.add_event(
                 state, vector, event.event_type, event.occurred_at, self.profile_config
-            ),
-        )
+            )
+
+        self.store.update_profile(event.shopper_key, fold)
         return True
+
+    def _long_term_from_history(self, shopper_key: str) -> profiles.LongTermState | None:
+        history = self.store.history(shopper_key, self.ranking_config.history_limit)
+        vectors = self.store.vectors(sorted({e.product_id for e in history}))
+        return profiles.long_term(history, vectors, self.profile_config)
 
     def rebuild_profile(self, shopper_key: str) -> profiles.LongTermState | None:
         """Recompute a long-term profile from the stored events (after a merge or model switch)."""
-        history = self.store.history(shopper_key, self.ranking_config.history_limit)
-        vectors = self.store.vectors(sorted({e.product_id for e in history}))
-        state = profiles.long_term(history, vectors, self.profile_config)
+        state = self._long_term_from_history(shopper_key)
         return self.store.update_profile(shopper_key, lambda _old: state)
 
     def merge_shoppers(self, source_key: str, target_key: str) -> None:
@@ -229,10 +238,11 @@ class Recommender:
     # -- steps ------------------------------------------------------------------
 
     def _similar_pool(self, k: int) -> int:
-        # Half the personal pool: a product page needs less re-ranking room, and a
-        # page of products fetches one pool per product. Both similar paths use it,
-        # so a page gives exactly what one-by-one calls give.
-        return max(self.ranking_config.candidate_pool // 2, k)
+        # Five candidates per result, at most half the personal pool: a product page
+        # needs little re-ranking room, and every candidate of every product on a
+        # page is checked against what the channel can sell. Both similar paths
+        # use it, so a page gives exactly what one-by-one calls give.
+        return max(min(self.ranking_config.candidate_pool // 2, SIMILAR_POOL_PER_RESULT * k), k)
 
     def _query(
         self,
@@ -246,9 +256,10 @@ class Recommender:
         if history:
             state = self.store.load_profile(shopper_key) if shopper_key else None
             if state is None:
+                # No stored profile (events kept before anything was indexed, or
+                # under another model): computed from the history already read, not
+                # stored, since serving writes nothing. The next event stores one.
                 state = profiles.long_term(history, vectors, config)
-                if state is not None and shopper_key:
-                    self.store.update_profile(shopper_key, lambda old: old or state)
             long_vector = state.preference() if state is not None else None
         short_vector = profiles.short_term(history, vectors, config, now=self.clock())
         query = profiles.blend(long_vector, short_vector, config)
@@ -341,16 +352,25 @@ class Recommender:
             items.append(Recommendation(product_id, float(relevance[index]), reason))
         return items
 
-    def _popularity(self, product_ids: list[int], channel: str | None) -> np.ndarray:
-        weights = {e.value: w for e, w in self.profile_config.event_weights.items()}
+    def refresh_popularity(self) -> int:
+        """Recompute the store's popularity snapshot (a periodic job, never per request)."""
         half_life = self.ranking_config.popularity_half_life_days
-        scores, top = self.store.popularity(product_ids, channel, weights, half_life, self.clock())
+        return self.store.refresh_popularity(self._event_weights(), half_life, self.clock())
+
+    def _event_weights(self) -> dict[str, float]:
+        return {e.value: w for e, w in self.profile_config.event_weights.items()}
+
+    def _popularity(self, product_ids: list[int], channel: str | None) -> np.ndarray:
+        half_life = self.ranking_config.popularity_half_life_days
+        scores, top = self.store.popularity(
+            product_ids, channel, self._event_weights(), half_life, self.clock()
+        )
         return popularity_boost(np.array([scores.get(p, 0.0) for p in product_ids]), top)
 
     def _fallback(self, channel: str, k: int, flt: CandidateFilter) -> list[Recommendation]:
         """Cold start: channel best-sellers, then shop-wide ones, then the newest products."""
         config = self.ranking_config
-        weights = {e.value: w for e, w in self.profile_config.event_weights.items()}
+        weights = self._event_weights()
         items: list[Recommendation] = []
         for scope in (channel, None):
             if len(items) >= k:

@@ -21,6 +21,7 @@ import time
 from datetime import datetime
 
 from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -40,13 +41,19 @@ def clear_sellable_cache() -> None:
     _cache.clear()
 
 
-def sellable_condition(channel, *, require_in_stock: bool) -> SqlCondition:
-    """Published, visible in listings, available for purchase, priced (and in stock)."""
+def sellable_condition(
+    channel, *, require_in_stock: bool, using: str = DEFAULT_DB_ALIAS
+) -> SqlCondition:
+    """Published, visible in listings, available for purchase, priced (and in stock).
+
+    ``using`` is the connection Saleor's querysets may read while the condition
+    is compiled (the channel's warehouses are looked up then).
+    """
     key = (channel.id, require_in_stock)
     cached = _cache.get(key)
     if cached is not None and time.monotonic() - cached[1] < _TTL_SECONDS:
         return cached[0]
-    condition = _compile(channel, require_in_stock)
+    condition = _compile(channel, require_in_stock, using)
     with _lock:
         if len(_cache) >= _MAX_ENTRIES:
             _cache.pop(min(_cache, key=lambda k: _cache[k][1]))
@@ -54,17 +61,19 @@ def sellable_condition(channel, *, require_in_stock: bool) -> SqlCondition:
     return condition
 
 
-def _compile(channel, require_in_stock: bool) -> SqlCondition:
+def _compile(channel, require_in_stock: bool, using: str) -> SqlCondition:
     from saleor.product.models import Product, ProductChannelListing
 
     before = timezone.now()
-    listings = ProductChannelListing.objects.filter(
+    listings = ProductChannelListing.objects.using(using).filter(
         Q(available_for_purchase_at__lte=before),
         product_id=OuterRef("pk"),
         channel_id=channel.id,
         visible_in_listings=True,
     )
-    products = Product.objects.published_with_variants(channel).filter(Exists(listings))
+    products = (
+        Product.objects.using(using).published_with_variants(channel).filter(Exists(listings))
+    )
     if require_in_stock:
         from saleor.graphql.product.enums import StockAvailability
         from saleor.graphql.product.filters.product_helpers import (
@@ -109,5 +118,8 @@ def _inline(sql: str, params, before: datetime, after: datetime) -> tuple[str, l
     return inlined, kept
 
 
-def sellable_filter(channel, *, require_in_stock: bool) -> CandidateFilter:
-    return CandidateFilter(condition=sellable_condition(channel, require_in_stock=require_in_stock))
+def sellable_filter(
+    channel, *, require_in_stock: bool, using: str = DEFAULT_DB_ALIAS
+) -> CandidateFilter:
+    condition = sellable_condition(channel, require_in_stock=require_in_stock, using=using)
+    return CandidateFilter(condition=condition)

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 
 from .. import tasks
-from . import jobs, services
+from . import catalog_jobs, deletions, services
 from .shoppers import email_key, user_key
 
 logger = logging.getLogger(__name__)
@@ -71,8 +71,8 @@ def products_changed(product_ids: Iterable[int], variant_ids: Iterable[int] = ()
         ids.update(of_variants.values_list("product_id", flat=True))
     if not ids:
         return
-    jobs.mark_dirty(sorted(ids))
-    if len(ids) <= jobs.IMMEDIATE_REFRESH_MAX:
+    catalog_jobs.mark_dirty(sorted(ids))
+    if len(ids) <= catalog_jobs.IMMEDIATE_REFRESH_MAX:
         enqueue_on_commit(tasks.refresh_product_vectors, sorted(ids))
 
 
@@ -83,7 +83,7 @@ def category_changed(category_id: int) -> None:
     enqueue_on_commit(
         tasks.refresh_category_products,
         category_id,
-        if_unsent=lambda: jobs.mark_dirty(jobs.category_product_ids(category_id)),
+        if_unsent=lambda: catalog_jobs.mark_dirty(catalog_jobs.category_product_ids(category_id)),
     )
 
 
@@ -97,13 +97,13 @@ def attribute_changed(attribute_id: int, value_ids: Sequence[int] | None = None)
         tasks.refresh_attribute_products,
         attribute_id,
         values,
-        if_unsent=lambda: jobs.mark_dirty(jobs.attribute_product_ids(attribute_id, values)),
+        if_unsent=lambda: catalog_jobs.mark_dirty(catalog_jobs.attribute_product_ids(attribute_id, values)),
     )
 
 
 @never_raises
 def product_deleted(product_id: int) -> None:
-    jobs.forget_products([product_id])
+    deletions.forget_products([product_id])
 
 
 @never_raises

@@ -6,10 +6,14 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
+
 from ..engine.encoder import EncoderConfig
 from ..engine.events import Event
 from ..engine.recommender import RankingConfig, Recommendation, Recommender
 from ..store import DjangoStore
+from ..store.routing import read_alias, reading_from
 from . import list_tokens
 from .availability import sellable_filter
 from .config import ACTIVE_BY_DEFAULT, PLUGIN_ID, ConfigError, PersonalizationConfig, parse_config
@@ -42,7 +46,7 @@ def saved_config() -> tuple[PersonalizationConfig, bool]:
 
 def catalog_indexed_with(model: str) -> bool:
     """Whether the live embedding space holds ``model``'s vectors."""
-    from ..catalog_index import current_space
+    from ..store.catalog_index import current_space
 
     space = current_space()
     return space is not None and space.model_name == model
@@ -76,10 +80,16 @@ class ServedList:
     items: list[ServedItem]
 
 
+def replica() -> str:
+    """Saleor's connection for reads (its replica when it has one), as its storefront uses."""
+    return getattr(settings, "DATABASE_CONNECTION_REPLICA_NAME", DEFAULT_DB_ALIAS)
+
+
 def product_names(product_ids: Sequence[int]) -> dict[int, str]:
     from saleor.product.models import Product
 
-    return dict(Product.objects.filter(id__in=list(product_ids)).values_list("id", "name"))
+    products = Product.objects.using(read_alias()).filter(id__in=list(product_ids))
+    return dict(products.values_list("id", "name"))
 
 
 def _served(
@@ -106,28 +116,36 @@ def recommend(
 
     Its id is a signed token (nothing is stored for a list that is only looked at).
     """
-    flt = sellable_filter(channel, require_in_stock=config.require_in_stock)
-    result = recommender(config).recommend(
-        shopper_key,
-        channel.slug,
-        first,
-        context_product_id=context_product_id,
-        candidate_filter=flt,
-        remember=False,
-    )
-    ids = [item.product_id for item in result.items]
+    flt = sellable_filter(channel, require_in_stock=config.require_in_stock, using=replica())
+    with reading_from(replica()):
+        result = recommender(config).recommend(
+            shopper_key,
+            channel.slug,
+            first,
+            context_product_id=context_product_id,
+            candidate_filter=flt,
+            remember=False,
+        )
+        items = _served(result.items)
+    ids = [item.product_id for item in items]
     token = list_tokens.sign(channel.slug, ids, context_product_id) if ids else None
-    return ServedList(token, _served(result.items))
+    return ServedList(token, items)
 
 
 def similar(
     config: PersonalizationConfig, channel, product_ids: Sequence[int], first: int
 ) -> dict[int, list[ServedItem]]:
-    """Similar sellable products for each product of a page (one search query)."""
-    flt = sellable_filter(channel, require_in_stock=config.require_in_stock)
-    found = recommender(config).similar_products_many(product_ids, first, flt, channel.slug)
-    names = _source_names(item for items in found.values() for item in items)
-    return {pid: _served(items, names) for pid, items in found.items()}
+    """Similar sellable products for each product of a page (one search query).
+
+    Without reasons: the field shows products only, so no names are looked up.
+    """
+    flt = sellable_filter(channel, require_in_stock=config.require_in_stock, using=replica())
+    with reading_from(replica()):
+        found = recommender(config).similar_products_many(product_ids, first, flt, channel.slug)
+    return {
+        pid: [ServedItem(item.product_id, item.score, "") for item in items]
+        for pid, items in found.items()
+    }
 
 
 def track(config: PersonalizationConfig, event: Event) -> bool:
@@ -137,7 +155,7 @@ def track(config: PersonalizationConfig, event: Event) -> bool:
     yet (or before anything is indexed) is still kept: profiles built later from
     the history include it. Only the online profile update is skipped.
     """
-    from ..engine.store import UnknownProductError
+    from ..engine.ports import UnknownProductError
     from ..store import NoActiveSpaceError
 
     try:
@@ -146,10 +164,14 @@ def track(config: PersonalizationConfig, event: Event) -> bool:
         return DjangoStore().record(event)
 
 
+def refresh_popularity(config: PersonalizationConfig) -> int:
+    return recommender(config).refresh_popularity()
+
+
 def has_history(shopper_key: str) -> bool:
     from ..models import InteractionEvent
 
-    return InteractionEvent.objects.filter(shopper_key=shopper_key).exists()
+    return InteractionEvent.objects.using(replica()).filter(shopper_key=shopper_key).exists()
 
 
 def merge_shoppers(config: PersonalizationConfig, source_key: str, target_key: str) -> None:

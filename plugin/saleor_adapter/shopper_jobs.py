@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ..engine.events import Event, EventType
@@ -275,17 +275,3 @@ def _track_all(
             else:
                 stats.already_recorded += 1
     return stats
-
-
-def forget_deleted_customers() -> int:
-    """Delete what is stored for accounts that no longer exist (e.g. deleted while switched off)."""
-    table = InteractionEvent._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT e.shopper_key FROM {table} e WHERE e.shopper_key LIKE 'user:%%' "
-            "AND NOT EXISTS (SELECT 1 FROM account_user u WHERE 'user:' || u.id = e.shopper_key)"
-        )
-        keys = [row[0] for row in cursor.fetchall()]
-    for key in keys:
-        services.forget_shopper(key)
-    return len(keys)

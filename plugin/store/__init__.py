@@ -1,7 +1,7 @@
 """The recommendation store on PostgreSQL + pgvector, through Django.
 
 :class:`DjangoStore` implements the engine's
-:class:`~saleor_personalization.engine.store.RecommendationStore` protocol.
+:class:`~saleor_personalization.engine.ports.RecommendationStore` protocol.
 """
 
 from .django_store import DjangoStore

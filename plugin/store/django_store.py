@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -12,20 +13,28 @@ from django.db import IntegrityError, connection, transaction
 from ..engine.events import Event, EventType
 from ..engine.filters import CandidateFilter
 from ..engine.profiles import LongTermState
-from ..engine.store import Neighbor
+from ..engine.ports import Neighbor
 from ..models import (
     EmbeddingSpace,
     InteractionEvent,
+    ProductPopularity,
     ProductVector,
     RecommendationList,
     ShopperProfile,
 )
 from . import spaces, vector_search
+from .routing import read_alias, read_connection
 
 # Events older than this many popularity half-lives add almost nothing (<0.1%).
 _POPULARITY_HORIZON_HALF_LIVES = 10
 _TOP_POPULARITY_TTL_SECONDS = 300
 _TOP_POPULARITY: dict[tuple, tuple[float, datetime]] = {}
+_POPULARITY_TABLE = ProductPopularity._meta.db_table
+# Whether a channel has a popularity snapshot, per process; a channel without one
+# (never refreshed, or no events) is served by summing its events.
+_SNAPSHOT_CHECK_SECONDS = 60.0
+_MAX_CACHED_SCOPES = 1024
+_SNAPSHOTS: dict[str, tuple[bool, float]] = {}
 
 
 class DjangoStore:
@@ -68,7 +77,7 @@ class DjangoStore:
     def vectors(self, product_ids: Sequence[int]) -> dict[int, np.ndarray]:
         if not product_ids:
             return {}
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(
                 f"SELECT product_id, vector_send(embedding) FROM {vector_search.TABLE} "
                 "WHERE space_id = %s AND product_id = ANY(%s)",
@@ -78,7 +87,7 @@ class DjangoStore:
 
     def newest(self, k: int, candidate_filter: CandidateFilter) -> list[int]:
         where, params = vector_search.filter_sql(candidate_filter, "v.product_id")
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(
                 f"SELECT v.product_id FROM {vector_search.TABLE} v WHERE v.space_id = %s{where} "
                 "ORDER BY v.updated_at DESC, v.product_id LIMIT %s",
@@ -141,7 +150,8 @@ class DjangoStore:
 
     def history(self, shopper_key: str, limit: int) -> list[Event]:
         rows = (
-            InteractionEvent.objects.filter(shopper_key=shopper_key)
+            InteractionEvent.objects.using(read_alias())
+            .filter(shopper_key=shopper_key)
             .order_by("-occurred_at", "-id")
             .values_list(
                 "product_id", "event_type", "channel", "occurred_at", "recommendation_list_id"
@@ -170,9 +180,18 @@ class DjangoStore:
         half_life_days: float,
         now: datetime,
     ) -> list[tuple[int, float]]:
+        if _has_snapshot(channel):
+            where, params = vector_search.filter_sql(candidate_filter, "p.product_id")
+            with read_connection().cursor() as cursor:
+                cursor.execute(
+                    f"SELECT p.product_id, p.score FROM {_POPULARITY_TABLE} p "
+                    f"WHERE p.channel = %s{where} ORDER BY p.score DESC, p.product_id LIMIT %s",
+                    [channel or "", *params, k],
+                )
+                return [(int(pid), float(score)) for pid, score in cursor.fetchall() if score > 0]
         where, params = vector_search.filter_sql(candidate_filter, "e.product_id")
         sql, base_params = _popularity_query(channel, weights, half_life_days, now)
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(
                 f"{sql}{where} GROUP BY e.product_id ORDER BY score DESC, e.product_id LIMIT %s",
                 [*base_params, *params, k],
@@ -187,8 +206,21 @@ class DjangoStore:
         half_life_days: float,
         now: datetime,
     ) -> tuple[dict[int, float], float]:
+        if _has_snapshot(channel):
+            # The channel's top comes along as one more row (product id NULL).
+            with read_connection().cursor() as cursor:
+                cursor.execute(
+                    f"SELECT product_id, score FROM {_POPULARITY_TABLE} "
+                    "WHERE channel = %s AND product_id = ANY(%s) "
+                    f"UNION ALL SELECT NULL, max(score) FROM {_POPULARITY_TABLE} WHERE channel = %s",
+                    [channel or "", list(product_ids), channel or ""],
+                )
+                rows = cursor.fetchall()
+            scores = {int(pid): float(score) for pid, score in rows if pid is not None}
+            top = next((score for pid, score in rows if pid is None), None)
+            return scores, float(top or 0.0)
         sql, params = _popularity_query(channel, weights, half_life_days, now)
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(
                 f"{sql} AND e.product_id = ANY(%s) GROUP BY e.product_id",
                 [*params, list(product_ids)],
@@ -207,8 +239,36 @@ class DjangoStore:
             return cached[0]
         top = self.popular(channel, 1, CandidateFilter(), weights, half_life_days, now)
         value = top[0][1] if top else 0.0
+        if len(_TOP_POPULARITY) >= _MAX_CACHED_SCOPES:
+            _TOP_POPULARITY.clear()
         _TOP_POPULARITY[key] = (value, now)
         return value
+
+    def refresh_popularity(
+        self, weights: Mapping[str, float], half_life_days: float, now: datetime
+    ) -> int:
+        """Recompute every product's score per channel and shop-wide; returns the rows.
+
+        One transaction: readers see the previous snapshot until it commits.
+        """
+        per_channel, params = _popularity_query(
+            None, weights, half_life_days, now, with_channel=True
+        )
+        shop_wide, shop_params = _popularity_query(None, weights, half_life_days, now)
+        columns = "channel, product_id, score, computed_at"
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {_POPULARITY_TABLE}")
+            cursor.execute(
+                f"INSERT INTO {_POPULARITY_TABLE} ({columns}) "
+                f"SELECT channel, product_id, score, %s FROM ({per_channel} "
+                "AND e.channel <> '' GROUP BY e.channel, e.product_id) s WHERE score > 0 "
+                f"UNION ALL SELECT '', product_id, score, %s FROM ({shop_wide} "
+                "GROUP BY e.product_id) t WHERE score > 0",
+                [now, *params, now, *shop_params],
+            )
+            rows = cursor.rowcount
+        _SNAPSHOTS.clear()
+        return rows
 
     def save_list(
         self,
@@ -249,7 +309,11 @@ class DjangoStore:
     # -- profiles -------------------------------------------------------------------
 
     def load_profile(self, shopper_key: str) -> LongTermState | None:
-        row = ShopperProfile.objects.filter(shopper_key=shopper_key, space=self.space).first()
+        row = (
+            ShopperProfile.objects.using(read_alias())
+            .filter(shopper_key=shopper_key, space=self.space)
+            .first()
+        )
         return _state(row) if row is not None else None
 
     def update_profile(
@@ -286,17 +350,43 @@ class DjangoStore:
 def clear_popularity_cache() -> None:
     """Forget cached channel tops (tests, or after bulk-importing events)."""
     _TOP_POPULARITY.clear()
+    _SNAPSHOTS.clear()
+
+
+def _has_snapshot(channel: str | None) -> bool:
+    """Whether the popularity table holds the scores of this channel (checked once a minute)."""
+    scope = channel or ""
+    now = time.monotonic()
+    cached = _SNAPSHOTS.get(scope)
+    if cached is not None and now - cached[1] < _SNAPSHOT_CHECK_SECONDS:
+        return cached[0]
+    with read_connection().cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {_POPULARITY_TABLE} WHERE channel = %s)", [scope]
+        )
+        found = bool(cursor.fetchone()[0])
+    if len(_SNAPSHOTS) >= _MAX_CACHED_SCOPES:
+        _SNAPSHOTS.clear()
+    _SNAPSHOTS[scope] = (found, now)
+    return found
 
 
 def _popularity_query(
-    channel: str | None, weights: Mapping[str, float], half_life_days: float, now: datetime
+    channel: str | None,
+    weights: Mapping[str, float],
+    half_life_days: float,
+    now: datetime,
+    *,
+    with_channel: bool = False,
 ) -> tuple[str, list]:
-    """SELECT product_id, score FROM events WHERE … (open for more conditions and GROUP BY)."""
+    """SELECT [channel,] product_id, score FROM events WHERE … (open for more conditions
+    and GROUP BY)."""
     cases = " ".join("WHEN %s THEN %s::float8" for _ in weights)
     params: list = [item for pair in weights.items() for item in pair]
     since = now - timedelta(days=half_life_days * _POPULARITY_HORIZON_HALF_LIVES)
     sql = (
-        "SELECT e.product_id AS product_id, SUM(CASE e.event_type "
+        f"SELECT {'e.channel AS channel, ' if with_channel else ''}"
+        "e.product_id AS product_id, SUM(CASE e.event_type "
         f"{cases} ELSE 0 END * power(0.5, "
         "extract(epoch FROM (%s - e.occurred_at)) / 86400.0 / %s)) AS score "
         f"FROM {InteractionEvent._meta.db_table} e WHERE e.occurred_at > %s"

@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from ..models import EmbeddingSpace, ProductVector
+from .routing import read_alias
 
 Status = EmbeddingSpace.Status
 logger = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ class NoActiveSpaceError(LookupError):
 
 
 def active_space() -> EmbeddingSpace:
-    space = EmbeddingSpace.objects.filter(status=Status.ACTIVE).first()
+    space = EmbeddingSpace.objects.using(read_alias()).filter(status=Status.ACTIVE).first()
     if space is None:
         raise NoActiveSpaceError()
     return space

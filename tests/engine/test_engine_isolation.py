@@ -1,4 +1,5 @@
-"""The engine must work where Django is not configured (and never import Saleor)."""
+"""The engine, and the offline tooling around it, must work where Django is not
+configured: they never import a framework, nor matplotlib until a chart is drawn."""
 
 import subprocess
 import sys
@@ -7,8 +8,13 @@ CODE = """
 import sys
 import saleor_personalization.engine.recommender
 import saleor_personalization.engine.indexing
-import saleor_personalization.engine.evaluation.runner
-leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'saleor', 'celery', 'graphene'))
+import saleor_personalization.engine.memory_store
+import saleor_personalization.engine.evaluation
+import saleor_personalization.offline
+leaked = sorted(
+    m for m in sys.modules
+    if m.split('.')[0] in ('django', 'saleor', 'celery', 'graphene', 'matplotlib')
+)
 print(','.join(leaked))
 """
 

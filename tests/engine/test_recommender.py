@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,7 +13,7 @@ from saleor_personalization.engine.events import Event
 from saleor_personalization.engine.explain import ReasonKind
 from saleor_personalization.engine.filters import CandidateFilter
 from saleor_personalization.engine.recommender import RankingConfig, Recommender
-from saleor_personalization.engine.store import UnknownProductError
+from saleor_personalization.engine.ports import UnknownProductError
 from saleor_personalization.store import DjangoStore, activate, create_space, ensure_index
 from saleor_personalization.store.django_store import clear_popularity_cache
 
@@ -250,3 +251,20 @@ def test_a_page_of_similar_products_costs_the_same_queries_whatever_its_size(rec
         return len(captured)
 
     assert queries([1, 11]) == queries([1, 2, 11, 12, 21, 31])
+
+
+def test_serving_writes_no_profile_and_the_next_event_folds_in_the_whole_history(store):
+    from saleor_personalization.models import ShopperProfile
+
+    recommender = Recommender(store, clock=lambda: NOW)
+    # Kept while nothing was indexed: events without a profile.
+    for pid, minutes in ((1, 30), (2, 20)):
+        store.record(Event("u:9", pid, "view", NOW - timedelta(minutes=minutes), "web"))
+    assert recommender.recommend("u:9", "web", 4).items
+    assert not ShopperProfile.objects.exists()
+
+    track(recommender, "u:9", 3, "add_to_cart", 10)
+    stored = store.load_profile("u:9")
+    assert stored.event_count == 3
+    rebuilt = recommender.rebuild_profile("u:9")
+    np.testing.assert_allclose(stored.vector_sum, rebuilt.vector_sum, rtol=1e-6)

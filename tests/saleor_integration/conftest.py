@@ -95,11 +95,11 @@ else:
     @pytest.fixture
     def index_catalog(personalization, encoder_config):
         """Index every product now, as the rebuild enqueued when the plugin is switched on does."""
-        from saleor_personalization.saleor_adapter import jobs
+        from saleor_personalization.saleor_adapter import catalog_jobs
         from saleor_personalization.saleor_adapter.services import load_config
 
         def index():
-            stats = jobs.rebuild_all(load_config())
+            stats = catalog_jobs.rebuild_all(load_config())
             assert stats is not None, "another catalog rebuild holds the lock"
             return stats
 

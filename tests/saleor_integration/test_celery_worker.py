@@ -24,10 +24,10 @@ import pytest
 from django.db import connection
 
 from saleor_personalization import tasks
-from saleor_personalization.catalog_index import current_space
+from saleor_personalization.store.catalog_index import current_space
 from saleor_personalization.engine.documents import compose_text, content_hash
 from saleor_personalization.models import PendingRefresh, ProductVector
-from saleor_personalization.saleor_adapter import jobs
+from saleor_personalization.saleor_adapter import catalog_jobs
 from saleor_personalization.saleor_adapter.documents import product_documents
 
 BROKER_URL = os.environ.get("PERSONALIZATION_TEST_BROKER_URL", "redis://127.0.0.1:6379/13")
@@ -146,7 +146,7 @@ def test_worker_consumes_the_refresh_task_from_redis(
     index_catalog()
     product.name = "Hand-thrown stoneware mug"
     product.save()
-    jobs.mark_dirty([product.id])
+    catalog_jobs.mark_dirty([product.id])
     expected = content_hash(compose_text(product_documents([product.id])[0]))
     space = current_space()
     assert ProductVector.objects.get(space=space, product_id=product.id).content_hash != expected

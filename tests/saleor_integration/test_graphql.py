@@ -27,7 +27,7 @@ from saleor.warehouse.models import Stock
 
 from saleor_personalization.engine.events import Event, EventType
 from saleor_personalization.models import InteractionEvent, ProductVector, RecommendationList
-from saleor_personalization.saleor_adapter import jobs, list_tokens, services
+from saleor_personalization.saleor_adapter import catalog_jobs, list_tokens, services
 from saleor_personalization.saleor_adapter.config import PersonalizationConfig
 from saleor_personalization.saleor_adapter.graphql import schema as our_schema
 from saleor_personalization.store.django_store import clear_popularity_cache
@@ -128,7 +128,7 @@ def catalog(product_type, category, warehouse, shipping_zone, channel_USD, chann
 @pytest.fixture
 def indexed(catalog, encoder_config, personalization):
     """The catalog indexed, except "Instant coffee" (a product added since)."""
-    jobs.rebuild_all(PersonalizationConfig())
+    catalog_jobs.rebuild_all(PersonalizationConfig())
     ProductVector.objects.filter(product_id=catalog["Instant coffee"].pk).delete()
     return catalog
 

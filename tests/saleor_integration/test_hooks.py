@@ -17,12 +17,12 @@ from saleor.tests.utils import dummy_editorjs
 from support import gid, graphql, pk_of
 
 from saleor_personalization import tasks
-from saleor_personalization.catalog_index import current_space
+from saleor_personalization.store.catalog_index import current_space
 from saleor_personalization.engine.documents import compose_text, content_hash
 from saleor_personalization.engine.encoder import EncoderError
 from saleor_personalization.engine.events import Event, EventType
 from saleor_personalization.models import InteractionEvent, PendingRefresh, ProductVector
-from saleor_personalization.saleor_adapter import jobs, services
+from saleor_personalization.saleor_adapter import catalog_jobs, services, sweep
 from saleor_personalization.saleor_adapter.documents import product_documents
 from saleor_personalization.saleor_adapter.plugin import PersonalizationPlugin
 from saleor_personalization.saleor_adapter.shoppers import user_key
@@ -160,7 +160,7 @@ def test_product_delete_removes_its_vectors_events_and_mark(
         services.load_config(),
         Event(user_key(customer_user.pk), product_id, EventType.VIEW, product.updated_at),
     )
-    jobs.mark_dirty([product_id])
+    catalog_jobs.mark_dirty([product_id])
 
     data = graphql(manage_products, PRODUCT_DELETE, {"id": gid(product)})
 
@@ -233,7 +233,7 @@ def test_database_error_in_our_hook_leaves_the_save_and_the_sweep_working(
         with connection.cursor() as cursor:
             cursor.execute("SELECT * FROM personalization_no_such_table")
 
-    monkeypatch.setattr(jobs, "mark_dirty", broken_mark)
+    monkeypatch.setattr(catalog_jobs, "mark_dirty", broken_mark)
 
     data = update_product(manage_products, product, name="Saved anyway")
 
@@ -241,7 +241,7 @@ def test_database_error_in_our_hook_leaves_the_save_and_the_sweep_working(
     # The failed statement was rolled back to our savepoint; Saleor's transaction goes on,
     # and the periodic sweep finds the product saved after its vector.
     monkeypatch.undo()
-    assert jobs.refresh_pending(services.load_config()) == 1
+    assert sweep.refresh_pending(services.load_config()) == 1
     assert stored_hash(product.id) == expected_hash(product.id)
 
 
@@ -307,22 +307,22 @@ def test_renaming_a_variant_attribute_value_finds_the_product_through_its_varian
     from saleor.attribute.models import AssignedVariantAttributeValue
 
     value = AssignedVariantAttributeValue.objects.get(variant__product=product).value
-    assert jobs.attribute_product_ids(value.attribute_id, [value.pk]) == [product.id]
-    assert jobs.attribute_product_ids(value.attribute_id) == [product.id]
-    assert jobs.attribute_product_ids(value.attribute_id, [value.pk + 1000]) == []
+    assert catalog_jobs.attribute_product_ids(value.attribute_id, [value.pk]) == [product.id]
+    assert catalog_jobs.attribute_product_ids(value.attribute_id) == [product.id]
+    assert catalog_jobs.attribute_product_ids(value.attribute_id, [value.pk + 1000]) == []
 
 
 def test_a_rename_touching_many_products_is_left_to_the_sweep(
     manage_products, product, index_catalog, encoded_texts, monkeypatch
 ):
-    monkeypatch.setattr(jobs, "IMMEDIATE_REFRESH_MAX", 0)
+    monkeypatch.setattr(catalog_jobs, "IMMEDIATE_REFRESH_MAX", 0)
     index_catalog()
     encoded_texts.clear()
     data = graphql(manage_products, CATEGORY_UPDATE, {"id": gid(product.category), "input": {"name": "Linen wear"}})
     assert data["categoryUpdate"]["errors"] == []
     assert encoded_texts == []
     assert PendingRefresh.objects.filter(product_id=product.id).exists()
-    assert jobs.refresh_pending(services.load_config(), batch_size=10) >= 1
+    assert sweep.refresh_pending(services.load_config(), batch_size=10) >= 1
     assert len(encoded_texts) == 1 and "Category: Linen wear." in encoded_texts[0]
 
 
@@ -369,14 +369,14 @@ def test_the_category_task_marks_every_product_and_refreshes_a_bounded_number(
     category.name = "Renamed"
     category.save()
 
-    monkeypatch.setattr(jobs, "IMMEDIATE_REFRESH_MAX", len(ids) - 1)
+    monkeypatch.setattr(catalog_jobs, "IMMEDIATE_REFRESH_MAX", len(ids) - 1)
     assert tasks.refresh_category_products.delay(category.pk).get() == {
         "marked": len(ids), "refreshed_now": False
     }
     assert encoded_texts == []
     assert sorted(PendingRefresh.objects.values_list("product_id", flat=True)) == ids
 
-    monkeypatch.setattr(jobs, "IMMEDIATE_REFRESH_MAX", len(ids))
+    monkeypatch.setattr(catalog_jobs, "IMMEDIATE_REFRESH_MAX", len(ids))
     assert tasks.refresh_category_products.delay(category.pk).get() == {
         "marked": len(ids), "refreshed_now": True
     }

@@ -33,6 +33,7 @@ def test_sample_settings_keep_saleors_beat_entries_and_add_ours():
     assert {entry["task"] for entry in ours.values()} == {
         tasks.refresh_pending_products.name,
         tasks.forget_deleted_customers.name,
+        tasks.refresh_popularity.name,
     }
     sweep = ours["personalization-refresh-pending-products"]
     assert schedule(sweep["schedule"]).run_every.total_seconds() == 60

@@ -16,7 +16,7 @@ from saleor.plugins.models import PluginConfiguration
 from support import graphql
 
 from saleor_personalization import tasks
-from saleor_personalization.catalog_index import current_space
+from saleor_personalization.store.catalog_index import current_space
 from saleor_personalization.engine.events import Event, EventType
 from saleor_personalization.models import (
     EmbeddingSpace,
@@ -24,7 +24,7 @@ from saleor_personalization.models import (
     PendingRefresh,
     ProductVector,
 )
-from saleor_personalization.saleor_adapter import jobs, services
+from saleor_personalization.saleor_adapter import catalog_jobs, services, sweep
 from saleor_personalization.saleor_adapter.config import PLUGIN_ID
 from saleor_personalization.saleor_adapter.shoppers import user_key
 
@@ -44,18 +44,18 @@ def products(product_list, product):
 def refreshed(monkeypatch):
     """The id batches the sweep hands to refresh_products (which still runs)."""
     batches: list[list[int]] = []
-    refresh = jobs.refresh_products
+    refresh = catalog_jobs.refresh_products
 
     def recording_refresh(config, product_ids):
         batches.append(list(product_ids))
         return refresh(config, product_ids)
 
-    monkeypatch.setattr(jobs, "refresh_products", recording_refresh)
+    monkeypatch.setattr(catalog_jobs, "refresh_products", recording_refresh)
     return batches
 
 
 def mark_at(product_ids, *, minutes_ago: int) -> None:
-    jobs.mark_dirty(product_ids)
+    catalog_jobs.mark_dirty(product_ids)
     PendingRefresh.objects.filter(product_id__in=product_ids).update(
         marked_at=timezone.now() - timedelta(minutes=minutes_ago)
     )
@@ -72,9 +72,9 @@ def test_sweep_takes_dirty_products_oldest_first_in_bounded_batches(
     mark_at([b], minutes_ago=10)
     config = services.load_config()
 
-    assert jobs.refresh_pending(config, batch_size=3) == 3
-    assert jobs.refresh_pending(config, batch_size=3) == 1
-    assert jobs.refresh_pending(config, batch_size=3) == 0
+    assert sweep.refresh_pending(config, batch_size=3) == 3
+    assert sweep.refresh_pending(config, batch_size=3) == 1
+    assert sweep.refresh_pending(config, batch_size=3) == 0
 
     assert refreshed == [[c, a, d], [b]]
     assert not PendingRefresh.objects.exists()
@@ -92,10 +92,10 @@ def test_sweep_catches_saves_that_fired_no_hook_once(
     second.save()
     config = services.load_config()
 
-    assert jobs.refresh_pending(config, batch_size=1) == 1
-    assert jobs.refresh_pending(config, batch_size=1) == 1
+    assert sweep.refresh_pending(config, batch_size=1) == 1
+    assert sweep.refresh_pending(config, batch_size=1) == 1
     # Checked products are current now, though only one was re-encoded.
-    assert jobs.refresh_pending(config, batch_size=1) == 0
+    assert sweep.refresh_pending(config, batch_size=1) == 0
 
     assert refreshed == [[first.id], [second.id]]
     assert [text.split(".")[0] for text in encoded_texts] == ["Renamed without a hook"]
@@ -105,7 +105,7 @@ def test_refresh_task_encodes_changed_text_and_clears_the_mark(product, index_ca
     index_catalog()
     product.name = "Hand-thrown stoneware mug"
     product.save()
-    jobs.mark_dirty([product.id])
+    catalog_jobs.mark_dirty([product.id])
 
     result = tasks.refresh_product_vectors.delay([product.id]).get()
 
@@ -115,7 +115,7 @@ def test_refresh_task_encodes_changed_text_and_clears_the_mark(product, index_ca
 
 def test_refresh_task_skips_when_the_plugin_is_off(product, plugin_configuration):
     plugin_configuration(active=False)
-    jobs.mark_dirty([product.id])
+    catalog_jobs.mark_dirty([product.id])
 
     assert tasks.refresh_product_vectors.delay([product.id]).get() == {"skipped": "plugin inactive"}
     assert PendingRefresh.objects.filter(product_id=product.id).exists()
@@ -127,7 +127,7 @@ def test_refresh_task_leaves_products_marked_while_another_model_is_live(
     index_catalog()
     encoded_texts.clear()
     plugin_configuration(embedding_model="sentence-transformers/another-model")
-    jobs.mark_dirty([product.id])
+    catalog_jobs.mark_dirty([product.id])
 
     result = tasks.refresh_product_vectors.delay([product.id]).get()
 
@@ -165,7 +165,7 @@ def rebuild_lock_held_elsewhere(db):
     """Another session (a rebuild in another worker) holds the rebuild lock."""
     other = connections.create_connection(DEFAULT_DB_ALIAS)
     with other.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [jobs._REBUILD_LOCK])
+        cursor.execute("SELECT pg_advisory_lock(%s)", [catalog_jobs._REBUILD_LOCK])
     yield
     other.close()  # ends its session, releasing the lock
 
@@ -182,16 +182,16 @@ def test_rebuild_is_skipped_while_another_runs(
 def test_sweep_sends_no_rebuild_while_one_runs(
     products, personalization, enqueued, rebuild_lock_held_elsewhere
 ):
-    assert jobs.rebuild_running()
+    assert catalog_jobs.rebuild_running()
     assert tasks.refresh_pending_products.delay(100).get() == {"rebuild": "running"}
     assert enqueued == []
 
 
 def test_looking_for_a_running_rebuild_does_not_take_its_lock(db):
-    assert not jobs.rebuild_running()
-    with jobs._rebuild_lock(wait=False) as held:
-        assert held and jobs.rebuild_running()
-    assert not jobs.rebuild_running()
+    assert not catalog_jobs.rebuild_running()
+    with catalog_jobs._rebuild_lock(wait=False) as held:
+        assert held and catalog_jobs.rebuild_running()
+    assert not catalog_jobs.rebuild_running()
 
 
 def test_switching_the_plugin_on_enqueues_a_rebuild_with_the_saved_configuration(
@@ -294,8 +294,8 @@ def saved_model_switched_back(plugin_configuration, model: str, after_batches: i
 def test_a_build_abandons_itself_once_its_model_is_no_longer_configured(
     products, index_catalog, plugin_configuration, other_model, encoded_texts, monkeypatch, when
 ):
-    from saleor_personalization import catalog_index
-    from saleor_personalization.catalog_index import BuildAbandoned
+    from saleor_personalization.store import catalog_index
+    from saleor_personalization.store.catalog_index import BuildAbandoned
 
     index_catalog()
     live = current_space()
@@ -307,7 +307,7 @@ def test_a_build_abandons_itself_once_its_model_is_no_longer_configured(
     batches = saved_model_switched_back(plugin_configuration, live.model_name, after)
 
     with pytest.raises(BuildAbandoned, match="no longer the configured model"):
-        jobs.index_catalog(services.load_config(), batches(ids))
+        catalog_jobs.index_catalog(services.load_config(), batches(ids))
 
     assert current_space() == live
     assert not EmbeddingSpace.objects.exclude(pk=live.pk).exists()

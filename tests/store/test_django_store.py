@@ -1,3 +1,5 @@
+"""What only the PostgreSQL store does; what every store does is in test_store_contract.py."""
+
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -5,9 +7,10 @@ import pytest
 
 from saleor_personalization.engine import profiles
 from saleor_personalization.engine.events import Event
-from saleor_personalization.engine.filters import NO_FILTER, CandidateFilter
+from saleor_personalization.engine.filters import NO_FILTER
 from saleor_personalization.models import (
     InteractionEvent,
+    ProductPopularity,
     ProductVector,
     RecommendationList,
     ShopperProfile,
@@ -28,38 +31,6 @@ def store(make_space):
 
 def record(store, key, pid, kind, hours_ago=0.0, channel="web"):
     store.record(Event(key, pid, kind, NOW - timedelta(hours=hours_ago), channel))
-
-
-def test_history_is_newest_events_oldest_first(store):
-    for hours, pid in [(3, 1), (2, 2), (1, 3)]:
-        record(store, "u:1", pid, "view", hours)
-    record(store, "u:2", 9, "view")
-    assert [e.product_id for e in store.history("u:1", 2)] == [2, 3]
-
-
-def test_popular_is_weighted_decayed_per_channel_and_filtered(store):
-    record(store, "a", 1, "view")
-    record(store, "b", 1, "view")
-    record(store, "c", 2, "purchase", hours_ago=24 * 7)  # 5 * 0.5 = 2.5
-    record(store, "d", 3, "add_to_cart")  # 3
-    record(store, "e", 4, "purchase", channel="other")
-    ranked = store.popular("web", 10, NO_FILTER, WEIGHTS, 7.0, NOW)
-    assert [pid for pid, _ in ranked] == [3, 2, 1]
-    assert ranked[1][1] == pytest.approx(2.5)
-    assert [pid for pid, _ in store.popular(None, 1, NO_FILTER, WEIGHTS, 7.0, NOW)] == [4]
-    assert [pid for pid, _ in store.popular("web", 10, CandidateFilter.allow([1, 2]), WEIGHTS, 7.0, NOW)] == [2, 1]
-
-
-def test_profile_updates_are_stored_per_shopper(store):
-    config = profiles.ProfileConfig()
-    vector = np.array([1, 0, 0, 0], dtype=np.float32)
-    store.update_profile("u:1", lambda s: profiles.add_event(s, vector, "view", NOW, config))
-    store.update_profile("u:1", lambda s: profiles.add_event(s, vector, "purchase", NOW, config))
-    state = store.load_profile("u:1")
-    assert state.weight_sum == pytest.approx(6.0)
-    assert state.event_count == 2
-    assert state.vector_sum == pytest.approx([6.0, 0, 0, 0])
-    assert store.load_profile("u:2") is None
 
 
 def test_vectors_and_profiles_are_stored_exactly(store, precise_vector):
@@ -98,31 +69,11 @@ def test_forget_shopper_leaves_nothing_behind(store):
     assert InteractionEvent.objects.filter(shopper_key="user:8").count() == 1
 
 
-def test_delete_products_removes_vectors_and_events(store):
-    record(store, "u:1", 5, "view")
-    store.delete_products([5])
-    assert store.vectors([5, 6]).keys() == {6}
-    assert store.history("u:1", 10) == []
-
-
-def test_content_hashes_and_upsert_replace_in_place(store):
-    store.upsert_vectors([(1, "new-hash", np.array([0, 1, 0, 0], dtype=np.float32))])
-    assert store.content_hashes([1, 99]) == {1: "new-hash"}
-    assert store.vectors([1])[1] == pytest.approx([0, 1, 0, 0])
-
-
-def test_popularity_of_given_products_and_of_the_channel_top(store):
+def test_a_popularity_refresh_replaces_the_whole_snapshot(store):
     record(store, "a", 1, "purchase")
-    record(store, "b", 2, "view")
-    record(store, "c", 3, "add_to_cart", channel="other")
-    scores, top = store.popularity([2, 3, 4], "web", WEIGHTS, 7.0, NOW)
-    assert scores == {2: pytest.approx(1.0)}
-    assert top == pytest.approx(5.0)
-    assert store.popularity([1], "nowhere", WEIGHTS, 7.0, NOW) == ({}, 0.0)
-
-
-def test_events_with_the_same_source_ref_are_recorded_once(store):
-    event = Event("u:1", 1, "purchase", NOW, "web", source_ref="order:1:line:1")
-    assert store.record(event) is True
-    assert store.record(event) is False
-    assert InteractionEvent.objects.filter(shopper_key="u:1").count() == 1
+    record(store, "b", 2, "view", channel="other")
+    assert store.refresh_popularity(WEIGHTS, 7.0, NOW) == 4  # two channels, two shop-wide
+    record(store, "c", 3, "purchase")
+    assert store.refresh_popularity(WEIGHTS, 7.0, NOW) == 6
+    rows = ProductPopularity.objects.values_list("channel", "product_id")
+    assert sorted(rows) == [("", 1), ("", 2), ("", 3), ("other", 2), ("web", 1), ("web", 3)]

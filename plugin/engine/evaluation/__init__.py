@@ -1,19 +1,17 @@
-"""Offline evaluation of recommenders on public interaction data.
+"""Offline evaluation of recommenders: pure metrics, baselines, the engine as a method.
 
-Load a leave-one-out split with :func:`load_dataset`, run scorers over it with
-:func:`evaluate`, and write the numbers out with :func:`write_report`. Nothing
-here imports Django or Saleor; matplotlib is imported only to draw the chart.
+Run scorers over a loaded :class:`EvalDataset` with :func:`evaluate`. Nothing here
+reads files or draws: the dataset readers and the report are in
+:mod:`saleor_personalization.offline`. Nothing here imports Django or Saleor.
 """
 
-from .datasets import DatasetError, EvalDataset, load_dataset
+from .data import EvalDataset
 from .methods import ItemKNNScorer, PopularityScorer, Scorer, item_similarity
 from .metrics import coverage, mrr, ndcg_at_k, recall_at_k, target_ranks, top_k
-from .report import write_report
 from .runner import METHODS, evaluate, register_method
 
 __all__ = [
     "METHODS",
-    "DatasetError",
     "EvalDataset",
     "ItemKNNScorer",
     "PopularityScorer",
@@ -21,12 +19,10 @@ __all__ = [
     "coverage",
     "evaluate",
     "item_similarity",
-    "load_dataset",
     "mrr",
     "ndcg_at_k",
     "recall_at_k",
     "register_method",
     "target_ranks",
     "top_k",
-    "write_report",
 ]

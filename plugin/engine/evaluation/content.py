@@ -24,7 +24,7 @@ from ..encoder import EncoderConfig, encode
 from ..events import Event, EventType
 from ..profiles import ProfileConfig
 from ..recommender import RankingConfig, popularity_boost
-from .datasets import EvalDataset
+from .data import EvalDataset
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # Datasets without timestamps get one interaction per day, in order.

@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from scipy import sparse
 
-from .datasets import EvalDataset
+from .data import EvalDataset
 
 
 @runtime_checkable

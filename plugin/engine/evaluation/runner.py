@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from .content import ContentScorer
-from .datasets import EvalDataset
+from .data import EvalDataset
 from .methods import ItemKNNScorer, PopularityScorer, Scorer
 from .metrics import coverage, mrr, ndcg_at_k, recall_at_k, target_ranks, top_k
 

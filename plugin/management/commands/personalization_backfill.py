@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...cli.progress import progress_bar
-from ...catalog_index import BuildAbandoned
-from ...saleor_adapter import documents, jobs, services, shopper_jobs
+from ...progress import progress_bar
+from ...saleor_adapter import catalog_jobs, documents, services, shopper_jobs
 from ...saleor_adapter.shopper_jobs import EventStats
+from ...store.catalog_index import BuildAbandoned
 
 
 class Command(BaseCommand):
@@ -64,11 +64,11 @@ class Command(BaseCommand):
         batches = documents.all_product_ids(batch_size, channel)
         with progress_bar(total, "Products", unit="product") as advance:
             try:
-                stats = jobs.index_catalog(config, batches, progress=advance)
+                stats = catalog_jobs.index_catalog(config, batches, progress=advance)
                 if stats is None:
                     self.stderr.write("A catalog rebuild is running in a worker; waiting for it.")
                     batches = documents.all_product_ids(batch_size, channel)
-                    stats = jobs.index_catalog(config, batches, progress=advance, wait=True)
+                    stats = catalog_jobs.index_catalog(config, batches, progress=advance, wait=True)
             except BuildAbandoned as abandoned:
                 raise CommandError(
                     f"{abandoned}: the embedding model was changed in the dashboard while "

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
-from saleor.channel.models import Channel
-from saleor.core.db.connection import allow_writer
+from saleor.graphql.channel.dataloaders.by_self import ChannelBySlugLoader
 from saleor.graphql.core.dataloaders import DataLoader
 
 from ...store import NoActiveSpaceError
@@ -32,18 +31,16 @@ class SimilarProductsByProductIdLoader(DataLoader[SimilarKey, list[ServedItem]])
         groups: dict[tuple[str, int], list[int]] = defaultdict(list)
         for product_id, slug, first in keys:
             groups[(slug, first)].append(product_id)
-        channels = Channel.objects.using(self.database_connection_name).in_bulk(
-            {slug for slug, _first in groups}, field_name="slug"
-        )
+        slugs = sorted({slug for slug, _first in groups})
+        # Saleor's own loader: the product's resolver has usually loaded the channel.
+        channels = dict(zip(slugs, ChannelBySlugLoader(self.context).load_many(slugs).get()))
         found: dict[SimilarKey, list[ServedItem]] = {}
         for (slug, first), product_ids in groups.items():
             channel = channels.get(slug)
             if channel is None or not channel.is_active:
                 continue
             try:
-                # The store reads and writes through the default connection.
-                with allow_writer():
-                    similar = services.similar(config, channel, sorted(set(product_ids)), first)
+                similar = services.similar(config, channel, sorted(set(product_ids)), first)
             except NoActiveSpaceError:
                 logger.warning("similarProducts: nothing is indexed yet; returning empty lists")
                 continue

@@ -11,7 +11,7 @@ from saleor.graphql.account.types import is_newly_created_user
 from saleor.graphql.core.context import ChannelContext
 from saleor.graphql.product.dataloaders import ProductByIdLoader
 
-from ...engine.store import UnknownProductError
+from ...engine.ports import UnknownProductError
 from ...store import NoActiveSpaceError
 from .. import services
 from ..config import PersonalizationConfig
@@ -96,10 +96,10 @@ def serve(
     try:
         # A guest history sent along by a signed-in shopper is moved once; after that
         # there is nothing left under the guest's key and the read writes nothing.
-        with allow_writer():  # the store reads through the default connection
-            if shopper.merge_from and shopper.key and services.has_history(shopper.merge_from):
+        if shopper.merge_from and shopper.key and services.has_history(shopper.merge_from):
+            with allow_writer():
                 services.merge_shoppers(config, shopper.merge_from, shopper.key)
-            served = recommend(config, channel, shopper.key, first, context_pk)
+        served = recommend(config, channel, shopper.key, first, context_pk)
     except NoActiveSpaceError:
         logger.warning("recommendedProducts: nothing is indexed yet; returning an empty list")
         served = EMPTY

@@ -1,19 +1,15 @@
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from tiny_eval_data import HISTORIES, TARGETS, tiny_dataset
 
-from saleor_personalization.engine.evaluation.datasets import EvalDataset
-
-from saleor_personalization.engine.evaluation import report, runner
+from saleor_personalization.engine.evaluation import runner
+from saleor_personalization.engine.evaluation.data import EvalDataset
 from saleor_personalization.engine.evaluation.methods import (
     ItemKNNScorer,
     PopularityScorer,
 )
-from saleor_personalization.engine.evaluation.report import write_report
 from saleor_personalization.engine.evaluation.runner import (
     METHODS,
     evaluate,
@@ -126,40 +122,3 @@ def test_method_registry(monkeypatch):
     register_method("flat", PopularityScorer, replace=True)
     assert runner.METHODS["flat"] is PopularityScorer
     assert "flat" not in METHODS
-
-
-def test_write_report(tmp_path):
-    result = evaluate(tiny_dataset(), [PopularityScorer(), ItemKNNScorer()], k=2)
-    markdown, chart = write_report(result, tmp_path / "out")
-
-    text = markdown.read_text(encoding="utf-8")
-    assert "# Evaluation: tiny" in text
-    assert "- Users: 5" in text
-    assert "- Protocol: Tiny protocol." in text
-    assert "| method | recall@2 | ndcg@2 | mrr | coverage | seconds |" in text
-    popularity = result["methods"]["popularity"]
-    row = f"| popularity | {popularity['recall@2']:.4f} | {popularity['ndcg@2']:.4f} |"
-    assert row in text
-    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert chart.stat().st_size > 10_000
-
-
-def test_write_report_without_matplotlib_says_how_to_install(tmp_path, monkeypatch):
-    agg = "matplotlib.backends.backend_agg"
-    for module in ("matplotlib", "matplotlib.figure", agg):
-        monkeypatch.setitem(sys.modules, module, None)
-    result = evaluate(tiny_dataset(), [PopularityScorer()], k=1)
-
-    with pytest.raises(ModuleNotFoundError, match=r"saleor-personalization\[report\]"):
-        report.write_report(result, tmp_path)
-
-
-def test_importing_the_package_loads_neither_django_nor_matplotlib():
-    code = (
-        "import sys, saleor_personalization.engine.evaluation; "
-        "print(sorted({'django', 'matplotlib'} & set(sys.modules)))"
-    )
-    output = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert output.strip() == "[]"

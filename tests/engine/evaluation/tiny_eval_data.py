@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from saleor_personalization.engine.evaluation.datasets import EvalDataset
+from saleor_personalization.engine.evaluation.data import EvalDataset
 
 # Five users, five items. User 4 saw item 4 but did not like it (weight 0).
 # Positive user sets per item: 0 {u0, u1, u4}, 1 {u0, u2}, 2 {u1, u2}, 3 {u3}, 4 {}.

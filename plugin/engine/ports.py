@@ -1,7 +1,8 @@
-"""The narrow interface the engine needs from storage.
+"""The ports: the narrow interface the engine needs from storage.
 
-The Django/pgvector store implements it for production, the in-memory store for
-evaluation; the engine only ever sees these protocols and plain dataclasses.
+:class:`~saleor_personalization.store.DjangoStore` implements them on PostgreSQL +
+pgvector for production, :class:`~saleor_personalization.engine.memory_store.MemoryStore`
+in memory for tests; the engine only ever sees these protocols and plain dataclasses.
 """
 
 from __future__ import annotations
@@ -81,6 +82,12 @@ class InteractionStore(Protocol):
         now: datetime,
     ) -> tuple[dict[int, float], float]:
         """Popularity (as in :meth:`popular`) of these products, and of the channel's top product."""
+
+    def refresh_popularity(
+        self, weights: Mapping[str, float], half_life_days: float, now: datetime
+    ) -> int:
+        """Recompute the popularity snapshot :meth:`popular` and :meth:`popularity` read
+        (per channel and shop-wide); returns how many scores it holds."""
 
     def merge_shoppers(self, source_key: str, target_key: str) -> int:
         """Move all of ``source_key``'s events to ``target_key``."""

@@ -1,4 +1,5 @@
-"""Progress bars (shown on a terminal, silent in logs and pipes)."""
+"""Progress bars for the command line and the management command (shown on a
+terminal, silent in logs and pipes)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import DatasetError, EvalDataset
+from ..engine.evaluation.data import EvalDataset
+from .datasets import DatasetError
 from .tabular import integer, lookup, table, tsv_rows
 
 _ITEM = "item index (not in the .item2index file)"

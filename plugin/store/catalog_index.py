@@ -1,6 +1,6 @@
 """Keeping the stored vectors in step with the catalog and the configured model.
 
-Joins the engine's indexing to the Django store's embedding spaces: vectors are
+Joins the engine's indexing to this package's embedding spaces: vectors are
 always written to the space of the configured model, so changing the model
 builds a new space beside the live one and switches to it when complete.
 """
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from .engine.documents import ProductDocument
-from .engine.encoder import EncoderConfig, dimensions
-from .engine.indexing import IndexStats, index_documents
-from .models import EmbeddingSpace
-from .store import DjangoStore, activate, ensure_index
-from .store.spaces import building_space, drop_space
+from ..engine.documents import ProductDocument
+from ..engine.encoder import EncoderConfig, dimensions
+from ..engine.indexing import IndexStats, index_documents
+from ..models import EmbeddingSpace
+from .django_store import DjangoStore
+from .spaces import activate, building_space, drop_space, ensure_index
 
 Status = EmbeddingSpace.Status
 

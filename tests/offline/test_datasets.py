@@ -3,11 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from saleor_personalization.engine.evaluation.datasets import (
-    DatasetError,
-    EvalDataset,
-    load_dataset,
-)
+from saleor_personalization.offline.datasets import DatasetError, load_dataset
 
 INTER_HEADER = "user_id:token\titem_id_list:token_seq\titem_id:token\n"
 # Test split: user 1 bought item 2 twice; user 2's target repeats its history.
@@ -271,20 +267,6 @@ def test_malformed_movielens_files_name_file_and_line(
     assert (error.value.path.name, error.value.line) == (file, line)
     assert f"{file}:{line}: " in str(error.value)
     assert problem in str(error.value)
-
-
-def test_eval_dataset_checks_per_user_lengths():
-    with pytest.raises(ValueError, match="exclude has 1 entries, expected 2"):
-        EvalDataset(
-            name="x",
-            item_ids=["a"],
-            item_texts=[""],
-            histories=[np.array([0]), np.array([0])],
-            history_weights=[np.ones(1), np.ones(1)],
-            history_times=None,
-            targets=np.array([0, 0]),
-            exclude=[np.array([0])],
-        )
 
 
 @pytest.mark.slow

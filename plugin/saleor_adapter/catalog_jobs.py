@@ -1,6 +1,9 @@
-"""Catalog work behind the Celery tasks and the backfill command; each job re-reads the world.
+"""Catalog work behind the Celery tasks and the backfill command: products refreshed
+when their text may have changed, and the whole catalog indexed (at activation, after a
+model change) under a shop-wide lock. Each job re-reads the world.
 
-Shopper events (orders, checkouts, accounts) are in :mod:`.shopper_jobs`.
+The periodic sweep is in :mod:`.sweep`, deleted products are forgotten in
+:mod:`.deletions`, shopper events are in :mod:`.shopper_jobs`.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ from contextlib import contextmanager
 from django.db import connection
 from django.utils import timezone
 
-from ..catalog_index import current_space, index_products, rebuild_catalog
 from ..engine.indexing import IndexStats
-from ..models import EmbeddingSpace, PendingRefresh, ProductVector
-from ..store import DjangoStore
+from ..models import PendingRefresh, ProductVector
+from ..store.catalog_index import current_space, index_products, rebuild_catalog
 from . import services
 from .config import PersonalizationConfig
+from .deletions import forget_products
 from .documents import all_product_ids, product_documents
 
 logger = logging.getLogger(__name__)
@@ -39,12 +42,6 @@ def mark_dirty(product_ids: Sequence[int]) -> None:
         update_fields=["marked_at"],
         batch_size=1000,
     )
-
-
-def forget_products(product_ids: Sequence[int]) -> None:
-    """Deleted products: their vectors (every space), events and pending marks."""
-    DjangoStore().delete_products(product_ids)
-    PendingRefresh.objects.filter(product_id__in=list(product_ids)).delete()
 
 
 def refresh_products(config: PersonalizationConfig, product_ids: Sequence[int]) -> IndexStats:
@@ -195,42 +192,3 @@ def rebuild_all(
 ) -> IndexStats | None:
     """Make the whole catalog searchable with the configured model (see :func:`index_catalog`)."""
     return index_catalog(config, all_product_ids(), progress=progress)
-
-
-def refresh_pending(config: PersonalizationConfig, batch_size: int = 100) -> int:
-    """The periodic sweep: oldest dirty products first, a bounded batch.
-
-    Does nothing while no space of the configured model is active: the whole
-    catalog is the rebuild's work (see ``tasks.refresh_pending_products``).
-    """
-    space = current_space()
-    if space is None or space.model_name != services.encoder_config(config).model:
-        return 0
-    ids = list(
-        PendingRefresh.objects.order_by("marked_at", "product_id").values_list(
-            "product_id", flat=True
-        )[:batch_size]
-    )
-    ids += _stale_product_ids(space, batch_size - len(ids), exclude=ids)
-    if ids:
-        refresh_products(config, ids)
-    return len(ids)
-
-
-def _stale_product_ids(space: EmbeddingSpace, limit: int, exclude: Sequence[int]) -> list[int]:
-    """Products saved after their vector in ``space`` was last checked, by paths that fired no hook."""
-    if limit <= 0:
-        return []
-    from django.db.models import Exists, OuterRef
-
-    from saleor.product.models import Product
-
-    fresh = ProductVector.objects.filter(
-        space=space, product_id=OuterRef("pk"), updated_at__gte=OuterRef("updated_at")
-    )
-    return list(
-        Product.objects.exclude(id__in=list(exclude))
-        .filter(~Exists(fresh))
-        .order_by("updated_at", "id")
-        .values_list("id", flat=True)[:limit]
-    )

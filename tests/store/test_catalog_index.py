@@ -1,6 +1,6 @@
 import pytest
 
-from saleor_personalization.catalog_index import index_products, rebuild_catalog
+from saleor_personalization.store.catalog_index import index_products, rebuild_catalog
 from saleor_personalization.engine.documents import ProductDocument
 from saleor_personalization.engine.encoder import EncoderConfig, resolve_model_path
 from saleor_personalization.engine.filters import NO_FILTER
@@ -41,8 +41,8 @@ def test_changing_the_model_builds_a_new_space_and_switches_without_mixing(encod
 def test_a_new_models_build_that_is_no_longer_wanted_is_dropped_not_activated(
     encoder_config, monkeypatch, answers
 ):
-    from saleor_personalization import catalog_index
-    from saleor_personalization.catalog_index import BuildAbandoned
+    from saleor_personalization.store import catalog_index
+    from saleor_personalization.store.catalog_index import BuildAbandoned
 
     old, _ = rebuild_catalog(DOCS, encoder_config)
     other = EncoderConfig(model=resolve_model_path(encoder_config.model))

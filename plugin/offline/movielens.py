@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import DatasetError, EvalDataset
+from ..engine.evaluation.data import EvalDataset
+from .datasets import DatasetError
 from .tabular import csv_rows, integer, lookup, number, table
 
 # MovieLens ratings at or above this count as "liked"; lower ones as seen only.
