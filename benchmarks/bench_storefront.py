@@ -95,9 +95,23 @@ def start_server(port: int, saleor_dir: Path) -> subprocess.Popen:
         "SEND_USAGE_TELEMETRY": "False",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "saleor.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"],
-        cwd=saleor_dir, env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "saleor.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=saleor_dir,
+        env=env,
     )
 
 
@@ -115,11 +129,13 @@ def wait_ready(client, url: str, server: subprocess.Popen) -> None:
     raise SystemExit(f"Saleor did not answer within {READY_DEADLINE_S}s")
 
 
-def measure(client, url: str, calls: int, variables: dict[str, list[dict]]) -> dict[str, list[float]]:
+def measure(
+    client, url: str, calls: int, variables: dict[str, list[dict]]
+) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {name: [] for name in QUERIES}
     names = list(QUERIES)
     for round_ in range(calls):
-        order = names[round_ % len(names):] + names[: round_ % len(names)]
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
         for name in order:
             values = variables[name][round_ % len(variables[name])]
             started = time.perf_counter()
@@ -159,7 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     variables = {
         "products10": [{"c": CHANNEL}],
         "recommended_warm": [{"c": CHANNEL, "a": guest} for guest in warm],
-        "recommended_cold": [{"c": CHANNEL, "a": f"bench-unknown-guest-{i:08d}"} for i in range(50)],
+        "recommended_cold": [
+            {"c": CHANNEL, "a": f"bench-unknown-guest-{i:08d}"} for i in range(50)
+        ],
         "product": [{"c": CHANNEL, "s": slug} for slug in slugs],
         "product_similar": [{"c": CHANNEL, "s": slug} for slug in slugs],
         "page20": [{"c": CHANNEL}],
@@ -191,10 +209,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "p50": stats[ours]["p50"] / stats[base]["p50"],
             "p99": stats[ours]["p99"] / stats[base]["p99"],
         }
-        print(f"{ours + ' / ' + base:<36} {ratios[f'{ours}/{base}']['p50']:10.2f} "
-              f"{ratios[f'{ours}/{base}']['p99']:10.2f}")
+        print(
+            f"{ours + ' / ' + base:<36} {ratios[f'{ours}/{base}']['p50']:10.2f} "
+            f"{ratios[f'{ours}/{base}']['p99']:10.2f}"
+        )
     if args.json:
-        args.json.write_text(json.dumps({"products": args.products, "stats": stats, "ratios": ratios}, indent=2))
+        args.json.write_text(
+            json.dumps({"products": args.products, "stats": stats, "ratios": ratios}, indent=2)
+        )
     return 0
 
 

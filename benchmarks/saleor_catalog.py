@@ -88,8 +88,13 @@ def grow_catalog(target: int) -> int:
         sources = [originals[(count + i) % len(originals)] for i in range(size)]
         with transaction.atomic():
             products = [
-                _clone(src, slug=f"{src.slug}-bench-{count + i}", name=f"{src.name} #{count + i}",
-                       default_variant_id=None, search_index_dirty=False)
+                _clone(
+                    src,
+                    slug=f"{src.slug}-bench-{count + i}",
+                    name=f"{src.name} #{count + i}",
+                    default_variant_id=None,
+                    search_index_dirty=False,
+                )
                 for i, src in enumerate(sources)
             ]
             Product.objects.bulk_create(products)
@@ -99,8 +104,14 @@ def grow_catalog(target: int) -> int:
                 for listing in src.channel_listings.all()
             )
             pairs = [
-                (variant, _clone(variant, product_id=product.id,
-                                 sku=f"{variant.sku}-b{product.id}" if variant.sku else None))
+                (
+                    variant,
+                    _clone(
+                        variant,
+                        product_id=product.id,
+                        sku=f"{variant.sku}-b{product.id}" if variant.sku else None,
+                    ),
+                )
                 for src, product in zip(sources, products)
                 for variant in src.variants.all()
             ]
@@ -129,8 +140,8 @@ def grow_catalog(target: int) -> int:
 
 def encode_originals() -> None:
     """Encode the shop's products with the plugin, as its backfill does (before cloning)."""
-    from saleor_personalization.store.catalog_index import current_space
     from saleor_personalization.saleor_adapter import catalog_jobs, services
+    from saleor_personalization.store.catalog_index import current_space
 
     if current_space() is None:
         catalog_jobs.rebuild_all(services.load_config() or services.PersonalizationConfig())
@@ -140,21 +151,23 @@ def index_catalog() -> None:
     """Give each clone its original's vector plus noise (the originals are encoded)."""
     from django.db import connection
     from saleor.product.models import Product
-
-    from saleor_personalization.store.catalog_index import current_space
     from saleor_personalization.models import ProductVector
+    from saleor_personalization.store.catalog_index import current_space
     from saleor_personalization.store.spaces import ensure_index
 
     originals = list(
-        Product.objects.exclude(slug__contains="-bench-").order_by("id").values_list("id", flat=True)
+        Product.objects.exclude(slug__contains="-bench-")
+        .order_by("id")
+        .values_list("id", flat=True)
     )
     space = current_space()
     if space is None:
         raise SystemExit("index the shop's own products first (encode_originals)")
     vectors = {
         pid: np.asarray(vec, dtype=np.float32)
-        for pid, vec in ProductVector.objects.filter(space=space, product_id__in=originals)
-        .values_list("product_id", "embedding")
+        for pid, vec in ProductVector.objects.filter(
+            space=space, product_id__in=originals
+        ).values_list("product_id", "embedding")
     }
     by_slug = dict(Product.objects.filter(id__in=originals).values_list("slug", "id"))
     have = set(ProductVector.objects.filter(space=space).values_list("product_id", flat=True))
@@ -172,8 +185,14 @@ def index_catalog() -> None:
         if original is None:
             continue
         vector = original + rng.normal(0, NOISE, original.shape).astype(np.float32)
-        rows.append(ProductVector(space=space, product_id=pid, content_hash=CLONE_HASH,
-                                  embedding=vector / np.linalg.norm(vector)))
+        rows.append(
+            ProductVector(
+                space=space,
+                product_id=pid,
+                content_hash=CLONE_HASH,
+                embedding=vector / np.linalg.norm(vector),
+            )
+        )
         if len(rows) == CLONE_BATCH:
             ProductVector.objects.bulk_create(rows)
             written += len(rows)
@@ -190,7 +209,6 @@ def generate_events(total: int, channel_slug: str, seed: int = 5) -> int:
     from django.db import connection
     from django.utils import timezone
     from saleor.product.models import Product
-
     from saleor_personalization.models import InteractionEvent
 
     existing = InteractionEvent.objects.count()
@@ -212,9 +230,10 @@ def generate_events(total: int, channel_slug: str, seed: int = 5) -> int:
         who = rng.integers(0, shoppers, size)
         kinds = rng.choice(len(types), size=size, p=weights)
         ages = rng.uniform(0, 60 * 24 * 3600, size)
-        with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        ) as copy_in:
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy_in,
+        ):
             for p, s, t, a in zip(products.tolist(), who.tolist(), kinds.tolist(), ages.tolist()):
                 copy_in.write_row(
                     (f"bench:{s}", p, types[t], channel_slug, now - timedelta(seconds=a))
@@ -230,20 +249,21 @@ def warm_guests(channel_slug: str, count: int, views: int = 3, seed: int = 3) ->
     """Guests with a few tracked views each (profiles updated as the storefront's events do)."""
     from django.utils import timezone
     from saleor.product.models import Product
-
     from saleor_personalization.engine.events import Event, EventType
     from saleor_personalization.saleor_adapter import services
 
     config = services.load_config() or services.PersonalizationConfig()
     chooser = random.Random(seed)
-    ids = list(Product.objects.filter(slug__contains="-bench-").values_list("id", flat=True)[:5000]) or list(
-        Product.objects.values_list("id", flat=True)
-    )
+    ids = list(
+        Product.objects.filter(slug__contains="-bench-").values_list("id", flat=True)[:5000]
+    ) or list(Product.objects.values_list("id", flat=True))
     guests = []
     for g in range(count):
         key = f"anon:bench-warm-guest-{g:04d}"
         for product_id in chooser.sample(ids, views):
-            services.track(config, Event(key, product_id, EventType.VIEW, timezone.now(), channel_slug))
+            services.track(
+                config, Event(key, product_id, EventType.VIEW, timezone.now(), channel_slug)
+            )
         guests.append(key.removeprefix("anon:"))
     return guests
 

@@ -146,8 +146,8 @@ def rebuild_catalog_vectors(config: dict | None = None, missing_only: bool = Fal
     itself (see ``catalog_jobs.index_catalog``).
     """
     from .saleor_adapter import catalog_jobs, services
-    from .store.catalog_index import BuildAbandoned
     from .saleor_adapter.config import PersonalizationConfig
+    from .store.catalog_index import BuildAbandoned
 
     with _writer():
         current = PersonalizationConfig(**config) if config is not None else _config()

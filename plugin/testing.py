@@ -12,8 +12,8 @@ import pytest
 @pytest.fixture(autouse=True)
 def _fresh_store_caches():
     """Caches that outlive a request in production must not outlive a test."""
-    from .store.django_store import clear_popularity_cache
     from .saleor_adapter.availability import clear_sellable_cache
+    from .store.django_store import clear_popularity_cache
     from .store.vector_search import clear_selectivity_cache
 
     clear_popularity_cache()

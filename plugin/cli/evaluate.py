@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 
-
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     from ..engine.encoder import DEFAULT_MODEL
 

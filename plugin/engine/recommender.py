@@ -13,8 +13,8 @@ from .diversity import mmr
 from .events import Event, EventType
 from .explain import Reason, ReasonKind, attribute, strongest_events
 from .filters import NO_FILTER, CandidateFilter
-from .profiles import ProfileConfig
 from .ports import Neighbor, RecommendationStore, UnknownProductError
+from .profiles import ProfileConfig
 
 MAX_RESULTS = 100
 

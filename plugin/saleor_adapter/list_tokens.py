@@ -55,9 +55,7 @@ def verify(token: str) -> ServedListRef:
     try:
         payload = signing.loads(token, salt=SALT, max_age=MAX_AGE)
     except signing.SignatureExpired:
-        raise InvalidListToken(
-            f"the list was served more than {MAX_AGE.days} days ago"
-        ) from None
+        raise InvalidListToken(f"the list was served more than {MAX_AGE.days} days ago") from None
     except signing.BadSignature:
         raise InvalidListToken("not a list served by this shop") from None
     try:

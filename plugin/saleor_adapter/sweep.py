@@ -39,7 +39,6 @@ def _stale_product_ids(space: EmbeddingSpace, limit: int, exclude: Sequence[int]
     if limit <= 0:
         return []
     from django.db.models import Exists, OuterRef
-
     from saleor.product.models import Product
 
     fresh = ProductVector.objects.filter(

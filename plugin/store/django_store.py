@@ -12,8 +12,8 @@ from django.db import IntegrityError, connection, transaction
 
 from ..engine.events import Event, EventType
 from ..engine.filters import CandidateFilter
-from ..engine.profiles import LongTermState
 from ..engine.ports import Neighbor
+from ..engine.profiles import LongTermState
 from ..models import (
     EmbeddingSpace,
     InteractionEvent,
@@ -212,7 +212,8 @@ class DjangoStore:
                 cursor.execute(
                     f"SELECT product_id, score FROM {_POPULARITY_TABLE} "
                     "WHERE channel = %s AND product_id = ANY(%s) "
-                    f"UNION ALL SELECT NULL, max(score) FROM {_POPULARITY_TABLE} WHERE channel = %s",
+                    f"UNION ALL SELECT NULL, max(score) FROM {_POPULARITY_TABLE} "
+                    "WHERE channel = %s",
                     [channel or "", list(product_ids), channel or ""],
                 )
                 rows = cursor.fetchall()
@@ -229,7 +230,11 @@ class DjangoStore:
         return scores, self._top_popularity(channel, weights, half_life_days, now)
 
     def _top_popularity(
-        self, channel: str | None, weights: Mapping[str, float], half_life_days: float, now: datetime
+        self,
+        channel: str | None,
+        weights: Mapping[str, float],
+        half_life_days: float,
+        now: datetime,
     ) -> float:
         # The channel's best score needs a full aggregation; it moves slowly, so it
         # is reused for a few minutes instead of being recomputed per request.

@@ -2,7 +2,6 @@ import os
 import sys
 
 import pytest
-
 from saleor_personalization.cli.main import main
 
 

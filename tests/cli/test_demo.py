@@ -1,5 +1,4 @@
 import pytest
-
 from saleor_personalization.cli.main import main
 
 

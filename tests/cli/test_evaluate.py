@@ -1,7 +1,6 @@
 import json
 
 import pytest
-
 from saleor_personalization.cli.main import main
 
 

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from saleor_personalization.engine.diversity import mmr
 
 

@@ -1,5 +1,4 @@
 import pytest
-
 from saleor_personalization.engine.documents import (
     ProductDocument,
     compose_text,

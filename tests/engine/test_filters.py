@@ -1,5 +1,4 @@
 import pytest
-
 from saleor_personalization.engine.filters import CandidateFilter, SqlCondition
 
 

@@ -1,5 +1,4 @@
 import numpy as np
-
 from saleor_personalization.engine.documents import ProductDocument
 from saleor_personalization.engine.indexing import index_documents
 

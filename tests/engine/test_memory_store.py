@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from saleor_personalization.engine.filters import CandidateFilter, SqlCondition
 from saleor_personalization.engine.memory_store import MemoryStore
 

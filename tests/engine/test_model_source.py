@@ -2,7 +2,6 @@
 
 import pytest
 from huggingface_hub import constants
-
 from saleor_personalization.engine.encoder import DEFAULT_MODEL
 from saleor_personalization.engine.model_source import model_problem
 

@@ -2,7 +2,6 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-
 from saleor_personalization.engine import profiles
 from saleor_personalization.engine.events import Event, EventType
 from saleor_personalization.engine.profiles import ProfileConfig

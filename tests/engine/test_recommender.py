@@ -6,14 +6,13 @@ import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-
 from saleor_personalization.engine.documents import ProductDocument, compose_text, content_hash
 from saleor_personalization.engine.encoder import encode
 from saleor_personalization.engine.events import Event
 from saleor_personalization.engine.explain import ReasonKind
 from saleor_personalization.engine.filters import CandidateFilter
-from saleor_personalization.engine.recommender import RankingConfig, Recommender
 from saleor_personalization.engine.ports import UnknownProductError
+from saleor_personalization.engine.recommender import RankingConfig, Recommender
 from saleor_personalization.store import DjangoStore, activate, create_space, ensure_index
 from saleor_personalization.store.django_store import clear_popularity_cache
 

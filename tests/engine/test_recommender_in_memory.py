@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-
 from saleor_personalization.engine.events import Event
 from saleor_personalization.engine.explain import ReasonKind
 from saleor_personalization.engine.filters import CandidateFilter, SqlCondition

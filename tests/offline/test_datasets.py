@@ -2,7 +2,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from saleor_personalization.offline.datasets import DatasetError, load_dataset
 
 INTER_HEADER = "user_id:token\titem_id_list:token_seq\titem_id:token\n"

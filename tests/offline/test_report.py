@@ -1,7 +1,6 @@
 import sys
 
 import pytest
-
 from saleor_personalization.offline import report
 from saleor_personalization.offline.report import write_report
 

@@ -1,7 +1,6 @@
 """Dashboard settings → one frozen dataclass; every error names its setting's label."""
 
 import pytest
-
 from saleor_personalization.saleor_adapter.config import (
     SETTINGS,
     ConfigError,

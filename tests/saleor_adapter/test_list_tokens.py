@@ -2,7 +2,6 @@
 
 import pytest
 from django.core import signing
-
 from saleor_personalization.saleor_adapter import list_tokens
 from saleor_personalization.saleor_adapter.list_tokens import InvalidListToken
 

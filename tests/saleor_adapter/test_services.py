@@ -1,7 +1,6 @@
 """What the adapter asks of the engine, built from the dashboard settings."""
 
 import pytest
-
 from saleor_personalization.engine.recommender import RankingConfig
 from saleor_personalization.saleor_adapter.config import PersonalizationConfig
 from saleor_personalization.saleor_adapter.services import recommender

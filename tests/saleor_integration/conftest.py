@@ -26,7 +26,6 @@ if not SALEOR_AVAILABLE:
 else:
     import django.test
     from django.conf import settings
-
     from saleor.tests.utils import prepare_test_db_connections
 
     _DATABASES = {settings.DATABASE_CONNECTION_DEFAULT_NAME, settings.DATABASE_CONNECTION_REPLICA_NAME}
@@ -69,7 +68,6 @@ else:
     def plugin_configuration(db):
         """Our plugin switched on (like a merchant in the dashboard), with optional overrides."""
         from saleor.plugins.models import PluginConfiguration
-
         from saleor_personalization.saleor_adapter.config import PLUGIN_ID, default_configuration
 
         def configure(active: bool = True, **values):

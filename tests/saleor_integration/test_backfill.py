@@ -9,11 +9,10 @@ from django.core.management import CommandError, call_command
 from saleor.order import OrderStatus
 from saleor.order.models import Order
 from saleor.product.models import Product
-
-from saleor_personalization.store.catalog_index import current_space
 from saleor_personalization.models import InteractionEvent, ProductVector
 from saleor_personalization.saleor_adapter import services, shopper_jobs
 from saleor_personalization.saleor_adapter.shoppers import user_key
+from saleor_personalization.store.catalog_index import current_space
 
 
 def backfill(*args: str) -> tuple[str, str]:

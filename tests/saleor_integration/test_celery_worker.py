@@ -22,13 +22,12 @@ from urllib.parse import quote, urlencode
 import psycopg
 import pytest
 from django.db import connection
-
 from saleor_personalization import tasks
-from saleor_personalization.store.catalog_index import current_space
 from saleor_personalization.engine.documents import compose_text, content_hash
 from saleor_personalization.models import PendingRefresh, ProductVector
 from saleor_personalization.saleor_adapter import catalog_jobs
 from saleor_personalization.saleor_adapter.documents import product_documents
+from saleor_personalization.store.catalog_index import current_space
 
 BROKER_URL = os.environ.get("PERSONALIZATION_TEST_BROKER_URL", "redis://127.0.0.1:6379/13")
 DEADLINE_S = 240

@@ -20,7 +20,6 @@ from dashboard_site import DashboardSite, find_dashboard, unpack_dashboard
 from django.conf import settings as django_settings
 from django.db import connections
 from saleor.plugins.models import PluginConfiguration
-
 from saleor_personalization.saleor_adapter.config import PLUGIN_ID
 from saleor_personalization.saleor_adapter.plugin import PersonalizationPlugin
 

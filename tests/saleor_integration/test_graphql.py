@@ -24,7 +24,6 @@ from saleor.product.models import (
     ProductVariantChannelListing,
 )
 from saleor.warehouse.models import Stock
-
 from saleor_personalization.engine.events import Event, EventType
 from saleor_personalization.models import InteractionEvent, ProductVector, RecommendationList
 from saleor_personalization.saleor_adapter import catalog_jobs, list_tokens, services

@@ -14,10 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from kombu.exceptions import OperationalError as BrokerError
 from saleor.tests.utils import dummy_editorjs
-from support import gid, graphql, pk_of
-
 from saleor_personalization import tasks
-from saleor_personalization.store.catalog_index import current_space
 from saleor_personalization.engine.documents import compose_text, content_hash
 from saleor_personalization.engine.encoder import EncoderError
 from saleor_personalization.engine.events import Event, EventType
@@ -26,6 +23,8 @@ from saleor_personalization.saleor_adapter import catalog_jobs, services, sweep
 from saleor_personalization.saleor_adapter.documents import product_documents
 from saleor_personalization.saleor_adapter.plugin import PersonalizationPlugin
 from saleor_personalization.saleor_adapter.shoppers import user_key
+from saleor_personalization.store.catalog_index import current_space
+from support import gid, graphql, pk_of
 
 PRODUCT_CREATE = """
 mutation create($input: ProductCreateInput!) {

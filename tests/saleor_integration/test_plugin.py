@@ -2,7 +2,6 @@
 
 import pytest
 from saleor.plugins.models import PluginConfiguration
-
 from saleor_personalization import tasks
 from saleor_personalization.engine.encoder import DEFAULT_MODEL
 from saleor_personalization.models import JobFailure

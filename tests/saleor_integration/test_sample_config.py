@@ -8,7 +8,6 @@ from pathlib import Path
 from celery.app.routes import MapRoute
 from celery.schedules import schedule
 from saleor import settings as saleor_settings
-
 from saleor_personalization import tasks
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_config" / "saleor_settings.py"

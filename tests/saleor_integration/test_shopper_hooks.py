@@ -14,14 +14,13 @@ from django.utils import timezone
 from saleor.account.models import User
 from saleor.order.models import Order
 from saleor.plugins.manager import get_plugins_manager
-from support import gid, graphql
-
+from saleor_personalization import tasks
 from saleor_personalization.engine.events import Event, EventType
 from saleor_personalization.models import InteractionEvent, RecommendationList, ShopperProfile
-from saleor_personalization import tasks
 from saleor_personalization.saleor_adapter import services, shopper_jobs
 from saleor_personalization.saleor_adapter.shoppers import email_key, user_key
 from saleor_personalization.store import DjangoStore
+from support import gid, graphql
 
 CHECKOUT_COMPLETE = """
 mutation complete($id: ID) {

@@ -13,10 +13,7 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from saleor.plugins.models import PluginConfiguration
-from support import graphql
-
 from saleor_personalization import tasks
-from saleor_personalization.store.catalog_index import current_space
 from saleor_personalization.engine.events import Event, EventType
 from saleor_personalization.models import (
     EmbeddingSpace,
@@ -27,6 +24,8 @@ from saleor_personalization.models import (
 from saleor_personalization.saleor_adapter import catalog_jobs, services, sweep
 from saleor_personalization.saleor_adapter.config import PLUGIN_ID
 from saleor_personalization.saleor_adapter.shoppers import user_key
+from saleor_personalization.store.catalog_index import current_space
+from support import graphql
 
 PLUGIN_UPDATE = """
 mutation update($id: ID!, $input: PluginUpdateInput!) {

@@ -1,5 +1,4 @@
 import pytest
-
 from saleor_personalization.standalone.database_url import parse_database_url
 
 

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from saleor_personalization.standalone import embedded_db
 
 pytestmark = pytest.mark.skipif(

@@ -2,7 +2,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-
 from saleor_personalization.engine.documents import content_hash
 from saleor_personalization.store import DjangoStore, activate, create_space, ensure_index
 

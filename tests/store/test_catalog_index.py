@@ -1,11 +1,10 @@
 import pytest
-
-from saleor_personalization.store.catalog_index import index_products, rebuild_catalog
 from saleor_personalization.engine.documents import ProductDocument
 from saleor_personalization.engine.encoder import EncoderConfig, resolve_model_path
 from saleor_personalization.engine.filters import NO_FILTER
 from saleor_personalization.models import EmbeddingSpace, ProductVector
 from saleor_personalization.store import DjangoStore
+from saleor_personalization.store.catalog_index import index_products, rebuild_catalog
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-
 from saleor_personalization.engine import profiles
 from saleor_personalization.engine.events import Event
 from saleor_personalization.engine.filters import NO_FILTER

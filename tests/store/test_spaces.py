@@ -3,7 +3,6 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 from django.db import IntegrityError, connection
-
 from saleor_personalization.engine.filters import NO_FILTER
 from saleor_personalization.engine.profiles import LongTermState
 from saleor_personalization.models import EmbeddingSpace, ProductVector, ShopperProfile

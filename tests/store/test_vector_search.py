@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-
 from saleor_personalization.engine.filters import NO_FILTER, CandidateFilter, SqlCondition
 from saleor_personalization.store import DjangoStore
 from saleor_personalization.store.vector_search import (

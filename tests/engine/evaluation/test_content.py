@@ -1,11 +1,10 @@
 """The engine's recommender as an evaluation method."""
 
 import numpy as np
-from tiny_eval_data import tiny_dataset
-
 from saleor_personalization.engine.evaluation.content import ContentScorer
 from saleor_personalization.engine.evaluation.runner import evaluate
 from saleor_personalization.engine.recommender import RankingConfig
+from tiny_eval_data import tiny_dataset
 
 
 class OneHotContentScorer(ContentScorer):

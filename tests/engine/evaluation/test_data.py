@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from saleor_personalization.engine.evaluation.data import EvalDataset
 
 

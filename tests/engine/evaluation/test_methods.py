@@ -3,14 +3,13 @@ import math
 
 import numpy as np
 import pytest
-from tiny_eval_data import tiny_dataset
-
 from saleor_personalization.engine.evaluation.methods import (
     ItemKNNScorer,
     PopularityScorer,
     Scorer,
     item_similarity,
 )
+from tiny_eval_data import tiny_dataset
 
 SIM_01 = SIM_02 = 1 / math.sqrt(6)  # one shared user / sqrt(3 * 2)
 SIM_12 = 1 / 2  # one shared user / sqrt(2 * 2)

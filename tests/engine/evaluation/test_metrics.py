@@ -3,7 +3,6 @@ import re
 
 import numpy as np
 import pytest
-
 from saleor_personalization.engine.evaluation.metrics import (
     coverage,
     mrr,

@@ -2,8 +2,6 @@ import re
 
 import numpy as np
 import pytest
-from tiny_eval_data import HISTORIES, TARGETS, tiny_dataset
-
 from saleor_personalization.engine.evaluation import runner
 from saleor_personalization.engine.evaluation.data import EvalDataset
 from saleor_personalization.engine.evaluation.methods import (
@@ -15,7 +13,7 @@ from saleor_personalization.engine.evaluation.runner import (
     evaluate,
     register_method,
 )
-
+from tiny_eval_data import HISTORIES, TARGETS, tiny_dataset
 
 
 class FixedScorer:

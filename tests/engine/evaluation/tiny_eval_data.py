@@ -1,7 +1,6 @@
 """The five-user dataset shared by the method and runner tests."""
 
 import numpy as np
-
 from saleor_personalization.engine.evaluation.data import EvalDataset
 
 # Five users, five items. User 4 saw item 4 but did not like it (weight 0).
