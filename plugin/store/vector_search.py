@@ -41,8 +41,8 @@ class SearchSettings:
     exact_max_fraction: float = 0.02
     exact_max_rows: int = 2000
     # A filter passing a share f of the space searches with ef_search ≈ budget / f.
-    filtered_ef_budget: float = 40.0
-    max_ef_search: int = 800
+    filtered_ef_budget: float = 100.0
+    max_ef_search: int = 1000  # pgvector's upper bound for hnsw.ef_search
 
 
 # How many rows pass a SQL condition changes slowly; it is counted at most every

@@ -166,11 +166,13 @@ def test_the_plan_follows_how_much_a_filter_lets_through(catalog):
     assert plan(space, NO_FILTER, 10, settings) == (False, 100)
     # 1% of the space: exact.
     assert plan(space, CandidateFilter.allow(range(1, 31)), 10, settings)[0] is True
-    # 10%: the index, with ef_search raised to 40 / 0.1 = 400.
+    # 10%: the index, with ef_search raised to 100 / 0.1 = 1000 (pgvector's maximum).
     tenth = CandidateFilter(condition=SqlCondition("{product_id} %% 10 = %s", (0,)))
-    assert plan(space, tenth, 10, settings) == (False, 400)
-    # Half: the index at the base ef_search.
+    assert plan(space, tenth, 10, settings) == (False, 1000)
+    # A fifth: 100 / 0.2 = 500. Half: 100 / 0.5 = 200.
+    fifth = CandidateFilter(condition=SqlCondition("{product_id} %% 5 = %s", (0,)))
+    assert plan(space, fifth, 10, settings) == (False, 500)
     half = CandidateFilter(condition=SqlCondition("{product_id} %% 2 = %s", (0,)))
-    assert plan(space, half, 10, settings) == (False, 100)
+    assert plan(space, half, 10, settings) == (False, 200)
     # By default 300 passing products are few enough to search exactly.
     assert plan(space, tenth, 10, SearchSettings())[0] is True
