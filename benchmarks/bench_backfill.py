@@ -37,7 +37,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     saleor_catalog.setup_django()
     from saleor.core.db.connection import allow_writer
     from saleor.product.models import Product
-
     from saleor_personalization.engine.documents import compose_text
     from saleor_personalization.engine.encoder import EncoderConfig, dimensions, load_model
     from saleor_personalization.engine.indexing import index_documents
