@@ -22,6 +22,10 @@ class SqlCondition:
 
     sql: str
     params: tuple = ()
+    # The same condition as a set to test membership in (``{product_id} IN (...)``),
+    # when the caller has one: a plan that checks every row (an exact search, a
+    # count) does better computing the set once than checking row by row.
+    whole_set: "SqlCondition | None" = None
 
     def __post_init__(self) -> None:
         if "{product_id}" not in self.sql:
@@ -35,6 +39,10 @@ class SqlCondition:
     def render(self, product_column: str) -> str:
         return "(" + self.sql.replace("{product_id}", product_column) + ")"
 
+    def for_every_row(self) -> "SqlCondition":
+        """The form to use when every row of the space is checked."""
+        return self.whole_set if self.whole_set is not None else self
+
 
 @dataclass(frozen=True)
 class CandidateFilter:
@@ -47,6 +55,12 @@ class CandidateFilter:
     @classmethod
     def allow(cls, ids: Iterable[int]) -> "CandidateFilter":
         return cls(allowed_ids=frozenset(int(i) for i in ids))
+
+    def for_every_row(self) -> "CandidateFilter":
+        """This filter with its SQL condition in the form for plans that check every row."""
+        if self.condition is None:
+            return self
+        return replace(self, condition=self.condition.for_every_row())
 
     def excluding(self, ids: Iterable[int]) -> "CandidateFilter":
         return replace(self, excluded_ids=self.excluded_ids | frozenset(int(i) for i in ids))

@@ -86,14 +86,21 @@ def _compile(channel, require_in_stock: bool, using: str) -> SqlCondition:
     candidate = products.filter(pk=_CANDIDATE).order_by().values("pk")
     try:
         sql, params = candidate.query.sql_with_params()
+        set_sql, set_params = products.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:  # e.g. an inactive channel: Saleor's managers return none()
         return NOTHING
     after = timezone.now()
     sql, params = _inline(sql, params, before, after)
-    return SqlCondition("EXISTS (" + sql + ")", tuple(params))
+    set_sql, set_params = _inline(set_sql, set_params, before, after, candidate=False)
+    # The correlated form for index searches (only the candidates the index hands
+    # over are checked); the set for plans that check every row.
+    whole_set = SqlCondition("{product_id} IN (" + set_sql + ")", tuple(set_params))
+    return SqlCondition("EXISTS (" + sql + ")", tuple(params), whole_set=whole_set)
 
 
-def _inline(sql: str, params, before: datetime, after: datetime) -> tuple[str, list]:
+def _inline(
+    sql: str, params, before: datetime, after: datetime, *, candidate: bool = True
+) -> tuple[str, list]:
     """Put the candidate and the database clock where their parameters stood."""
     kept: list = []
     values = iter(params)
@@ -113,7 +120,7 @@ def _inline(sql: str, params, before: datetime, after: datetime) -> tuple[str, l
         return "%s"
 
     inlined = _PLACEHOLDER.sub(replace, sql)
-    if not found_candidate:
+    if candidate and not found_candidate:
         raise RuntimeError("Saleor's product query no longer filters by the candidate's id")
     return inlined, kept
 

@@ -49,6 +49,7 @@ class SearchSettings:
 # few minutes per (space, condition).
 _PASSING_TTL_SECONDS = 300.0
 _PASSING_MAX_ENTRIES = 1024
+_SAMPLE_ROWS = 2000
 _passing_cache: dict[tuple, tuple[int, float]] = {}
 
 
@@ -98,16 +99,23 @@ def _array_literal(ids) -> str:
 
 
 def passing_rows(space: EmbeddingSpace, candidate_filter: CandidateFilter) -> tuple[int, int]:
-    """(products passing the filter, products in the space), cached for a few minutes."""
+    """(products passing the filter, products in the space), cached for a few minutes.
+
+    Only the plan depends on it, so for a large space it is estimated from a sample
+    of about ``_SAMPLE_ROWS`` rows: checking a shop's sellable condition on every
+    row of 100,000 takes over a second, on a sample some tens of milliseconds.
+    """
     size = _count(space, None)
     if candidate_filter.condition is None:
         if candidate_filter.allowed_ids is None:
             return size, size
         return min(len(candidate_filter.allowed_ids), size), size
-    return _count(space, candidate_filter), size
+    return _count(space, candidate_filter, size), size
 
 
-def _count(space: EmbeddingSpace, candidate_filter: CandidateFilter | None) -> int:
+def _count(
+    space: EmbeddingSpace, candidate_filter: CandidateFilter | None, size: int | None = None
+) -> int:
     condition = candidate_filter.condition if candidate_filter is not None else None
     allowed = candidate_filter.allowed_ids if candidate_filter is not None else None
     key = (
@@ -120,16 +128,28 @@ def _count(space: EmbeddingSpace, candidate_filter: CandidateFilter | None) -> i
     now = time.monotonic()
     if cached is not None and now - cached[1] < _PASSING_TTL_SECONDS:
         return cached[0]
-    where, params = ("", [])
-    if candidate_filter is not None:
-        where, params = filter_sql(
-            CandidateFilter(allowed_ids=allowed, condition=condition), "v.product_id"
-        )
+    counted = CandidateFilter(allowed_ids=allowed, condition=condition)
+    count = None
     with read_connection().cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM {TABLE} v WHERE v.space_id = {int(space.pk)}{where}", params
-        )
-        count = int(cursor.fetchone()[0])
+        if candidate_filter is not None and size is not None and size > 2 * _SAMPLE_ROWS:
+            # A sample is checked row by row, with the condition's correlated form.
+            where, params = filter_sql(counted, "v.product_id")
+            cursor.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE TRUE{where}) FROM {TABLE} v "
+                f"TABLESAMPLE SYSTEM ({100.0 * _SAMPLE_ROWS / size:.6f}) "
+                f"WHERE v.space_id = {int(space.pk)}",
+                params,
+            )
+            seen, matched = cursor.fetchone()
+            count = round(size * matched / seen) if seen else None
+        if count is None:
+            where, params = ("", [])
+            if candidate_filter is not None:
+                where, params = filter_sql(counted.for_every_row(), "v.product_id")
+            cursor.execute(
+                f"SELECT count(*) FROM {TABLE} v WHERE v.space_id = {int(space.pk)}{where}", params
+            )
+            count = int(cursor.fetchone()[0])
     if len(_passing_cache) >= _PASSING_MAX_ENTRIES:
         _passing_cache.pop(min(_passing_cache, key=lambda k: _passing_cache[k][1]))
     _passing_cache[key] = (count, now)
@@ -183,11 +203,18 @@ def nearest(
 ) -> list[Neighbor]:
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
-    sql, params = nearest_sql(space, np.asarray(query, dtype=np.float32), k, candidate_filter)
+    query = np.asarray(query, dtype=np.float32)
     exact, ef_search = plan(space, candidate_filter, k, settings)
-    rows = _run(sql, params, ef_search, settings, exact=exact)
+
+    def search(exact: bool) -> list[tuple]:
+        # An exact plan checks every row: the filter's whole-set form suits it.
+        flt = candidate_filter.for_every_row() if exact else candidate_filter
+        sql, params = nearest_sql(space, query, k, flt)
+        return _run(sql, params, ef_search, settings, exact=exact)
+
+    rows = search(exact)
     if len(rows) < k and not exact:
-        rows = _run(sql, params, ef_search, settings, exact=True)
+        rows = search(exact=True)
     neighbors = [
         Neighbor(int(pid), 1.0 - float(distance), decode_vector(raw)) for pid, distance, raw in rows
     ]
@@ -235,21 +262,22 @@ def nearest_many(
         return {}
     expression = vector_expression(space)
     cast = f"::vector({int(space.dimensions)})"
-    where, params = filter_sql(candidate_filter, "v.product_id")
-    # LEFT JOIN: a source whose search found nothing still has a row, so that it
-    # can be told apart from a product without a vector.
-    sql = (
-        f"SELECT s.product_id, n.product_id, n.distance, vector_send(n.embedding) "
-        f"FROM {TABLE} s LEFT JOIN LATERAL ("
-        f"  SELECT v.product_id, v.embedding, {expression} <=> (s.embedding{cast}) AS distance "
-        f"  FROM {TABLE} v WHERE v.space_id = {int(space.pk)} "
-        f"  AND v.product_id <> s.product_id{where} "
-        f"  ORDER BY {expression} <=> (s.embedding{cast}) LIMIT %s"
-        f") n ON true WHERE s.space_id = {int(space.pk)} AND s.product_id = ANY(%s::bigint[])"
-    )
     exact, ef_search = plan(space, candidate_filter, k, settings)
 
     def search(sources: Sequence[int], exact: bool) -> dict[int, list[Neighbor]]:
+        flt = candidate_filter.for_every_row() if exact else candidate_filter
+        where, params = filter_sql(flt, "v.product_id")
+        # LEFT JOIN: a source whose search found nothing still has a row, so that it
+        # can be told apart from a product without a vector.
+        sql = (
+            f"SELECT s.product_id, n.product_id, n.distance, vector_send(n.embedding) "
+            f"FROM {TABLE} s LEFT JOIN LATERAL ("
+            f"  SELECT v.product_id, v.embedding, {expression} <=> (s.embedding{cast}) AS distance "
+            f"  FROM {TABLE} v WHERE v.space_id = {int(space.pk)} "
+            f"  AND v.product_id <> s.product_id{where} "
+            f"  ORDER BY {expression} <=> (s.embedding{cast}) LIMIT %s"
+            f") n ON true WHERE s.space_id = {int(space.pk)} AND s.product_id = ANY(%s::bigint[])"
+        )
         ids = _array_literal(sources)
         rows = _run(sql, [*params, int(k), ids], ef_search, settings, exact=exact)
         found: dict[int, list[Neighbor]] = {}

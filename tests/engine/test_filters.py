@@ -21,3 +21,15 @@ def test_sql_condition_validation():
         SqlCondition("true")
     with pytest.raises(ValueError, match="1 placeholders but 0 params"):
         SqlCondition("{product_id} > %s")
+
+
+def test_a_condition_without_a_whole_set_form_is_its_own():
+    from saleor_personalization.engine.filters import CandidateFilter, SqlCondition
+
+    correlated = SqlCondition("EXISTS (SELECT 1 WHERE {product_id} > %s)", (3,))
+    assert correlated.for_every_row() is correlated
+    whole = SqlCondition("{product_id} IN (SELECT 4)")
+    both = SqlCondition(correlated.sql, correlated.params, whole_set=whole)
+    assert CandidateFilter(condition=both).excluding([9]).for_every_row() == CandidateFilter(
+        condition=whole, excluded_ids=frozenset({9})
+    )

@@ -176,3 +176,31 @@ def test_the_plan_follows_how_much_a_filter_lets_through(catalog):
     assert plan(space, half, 10, settings) == (False, 200)
     # By default 300 passing products are few enough to search exactly.
     assert plan(space, tenth, 10, SearchSettings())[0] is True
+
+
+def test_a_plan_that_checks_every_row_uses_the_conditions_whole_set_form(catalog):
+    store, _space, vectors = catalog
+    whole = SqlCondition("{product_id} IN (SELECT g FROM generate_series(2, 20, 2) g)")
+    evens = SqlCondition("{product_id} <= 20 AND {product_id} %% 2 = %s", (0,), whole_set=whole)
+    query = vectors[3]
+    with CaptureQueriesContext(connection) as captured:
+        found = store.nearest(query, 5, CandidateFilter(condition=evens))
+    # Ten products pass: few enough to search exactly, with the set form.
+    expected = sorted(range(2, 21, 2), key=lambda pid: -float(vectors[pid - 1] @ query))[:5]
+    assert [n.product_id for n in found] == expected
+    searches = [q["sql"] for q in captured.captured_queries if "<=>" in q["sql"]]
+    assert searches and all("generate_series" in sql for sql in searches)
+
+
+def test_a_large_space_estimates_what_passes_from_a_sample(catalog, monkeypatch):
+    from saleor_personalization.store import vector_search
+
+    _store, space, _vectors = catalog
+    monkeypatch.setattr(vector_search, "_SAMPLE_ROWS", 300)  # 3,000 rows: sampled
+    evens = CandidateFilter(condition=SqlCondition("{product_id} %% 2 = %s", (0,)))
+    with CaptureQueriesContext(connection) as captured:
+        passing, size = vector_search.passing_rows(space, evens)
+    assert size == COUNT
+    # An estimate: pages of consecutive ids hold evens and odds alike.
+    assert 0.35 * COUNT <= passing <= 0.65 * COUNT
+    assert any("TABLESAMPLE SYSTEM" in q["sql"] for q in captured.captured_queries)
