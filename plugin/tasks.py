@@ -119,10 +119,7 @@ def refresh_pending_products(batch_size: int = 100) -> dict:
     """
     from .saleor_adapter import catalog_jobs, services, sweep
 
-    with _writer():
-        config = _config()
-        if config is None:
-            return {"skipped": "plugin inactive"}
+    def refresh(config: PersonalizationConfig) -> dict:
         with failures_recorded("sweep"):
             if services.catalog_indexed_with(config.embedding_model):
                 return {"refreshed": sweep.refresh_pending(config, batch_size=batch_size)}
@@ -131,7 +128,9 @@ def refresh_pending_products(batch_size: int = 100) -> dict:
             rebuild_catalog_vectors.apply_async(
                 kwargs={"missing_only": True}, expires=SWEEP_REBUILD_EXPIRES
             )
-    return {"rebuild": "enqueued"}
+        return {"rebuild": "enqueued"}
+
+    return _when_active(refresh)
 
 
 @shared_task(queue=REBUILD_QUEUE, **RETRY)
@@ -211,8 +210,4 @@ def refresh_popularity() -> dict:
     """Periodic: recompute what sells per channel, so serving reads it instead of summing events."""
     from .saleor_adapter import services
 
-    with _writer():
-        config = _config()
-        if config is None:
-            return {"skipped": "plugin inactive"}
-        return {"rows": services.refresh_popularity(config)}
+    return _when_active(lambda config: {"rows": services.refresh_popularity(config)})

@@ -16,8 +16,6 @@ same over time (and so usable as a cache key).
 from __future__ import annotations
 
 import re
-import threading
-import time
 from datetime import datetime
 
 from django.core.exceptions import EmptyResultSet
@@ -26,19 +24,17 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from ..engine.filters import CandidateFilter, SqlCondition
+from ..ttl_cache import TtlCache
 
 # Stands for the candidate's product id while Saleor's queryset is compiled.
 _CANDIDATE = -2_043_917_651  # within a 32-bit id column's range, or Django empties the query
 _PLACEHOLDER = re.compile(r"%%|%s")
-_TTL_SECONDS = 60.0
-_MAX_ENTRIES = 256
-_cache: dict[tuple[int, bool], tuple[SqlCondition, float]] = {}
-_lock = threading.Lock()
+_conditions: TtlCache[SqlCondition] = TtlCache(ttl=60.0, max_entries=256)
 NOTHING = SqlCondition("{product_id} IS NULL")  # matches no product
 
 
 def clear_sellable_cache() -> None:
-    _cache.clear()
+    _conditions.clear()
 
 
 def sellable_condition(
@@ -49,16 +45,9 @@ def sellable_condition(
     ``using`` is the connection Saleor's querysets may read while the condition
     is compiled (the channel's warehouses are looked up then).
     """
-    key = (channel.id, require_in_stock)
-    cached = _cache.get(key)
-    if cached is not None and time.monotonic() - cached[1] < _TTL_SECONDS:
-        return cached[0]
-    condition = _compile(channel, require_in_stock, using)
-    with _lock:
-        if len(_cache) >= _MAX_ENTRIES:
-            _cache.pop(min(_cache, key=lambda k: _cache[k][1]))
-        _cache[key] = (condition, time.monotonic())
-    return condition
+    return _conditions.get(
+        (channel.id, require_in_stock), lambda: _compile(channel, require_in_stock, using)
+    )
 
 
 def _compile(channel, require_in_stock: bool, using: str) -> SqlCondition:

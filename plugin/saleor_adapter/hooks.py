@@ -132,15 +132,13 @@ def customer_deleted(user_id: int, email: str | None) -> None:
 
 
 @never_raises
-def configuration_saved(config, model_changed: bool) -> None:
-    """Index the catalog in the background when the plugin is switched on or its model changes."""
-    if not model_changed:
-        return
-    if services.load_config() is not None and services.catalog_indexed_with(
-        config.embedding_model
-    ):
-        # Back to the live model (the plugin was on, so this is a model change):
-        # nothing to index. A build of the model chosen in between checks the
-        # saved configuration as it goes and drops itself.
+def configuration_saved(config, was_on: bool) -> None:
+    """Index the catalog in the background when the plugin is switched on, or when the
+    saved model is not the live one.
+
+    Back to the live model needs nothing: a build of the model chosen in between
+    checks the saved configuration as it goes and drops itself.
+    """
+    if was_on and services.catalog_indexed_with(config.embedding_model):
         return
     enqueue_on_commit(tasks.rebuild_catalog_vectors, config.as_task_kwargs())

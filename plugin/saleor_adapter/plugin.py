@@ -78,18 +78,12 @@ class PersonalizationPlugin(BasePlugin):
 
     @classmethod
     def pre_save_plugin_configuration(cls, plugin_configuration) -> None:
-        from .services import catalog_indexed_with, load_config
+        from .services import load_config
 
-        previous = load_config()
-        current = parse_config(plugin_configuration.configuration or [])
+        was_on = load_config() is not None
         if plugin_configuration.active:
-            # Switched on, another model, or never indexed: (re)index in the background.
-            changed = (
-                previous is None
-                or previous.embedding_model != current.embedding_model
-                or not catalog_indexed_with(current.embedding_model)
-            )
-            hooks.configuration_saved(current, changed)
+            current = parse_config(plugin_configuration.configuration or [])
+            hooks.configuration_saved(current, was_on=was_on)
 
     def resolve_plugin_configuration(self, request):
         """The saved settings, with the read-only status fields filled in live."""

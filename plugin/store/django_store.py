@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -22,6 +21,7 @@ from ..models import (
     RecommendationList,
     ShopperProfile,
 )
+from ..ttl_cache import TtlCache
 from . import spaces, vector_search
 from .routing import read_alias, read_connection
 
@@ -30,11 +30,10 @@ _POPULARITY_HORIZON_HALF_LIVES = 10
 _TOP_POPULARITY_TTL_SECONDS = 300
 _TOP_POPULARITY: dict[tuple, tuple[float, datetime]] = {}
 _POPULARITY_TABLE = ProductPopularity._meta.db_table
+_MAX_CACHED_SCOPES = 1024
 # Whether a channel has a popularity snapshot, per process; a channel without one
 # (never refreshed, or no events) is served by summing its events.
-_SNAPSHOT_CHECK_SECONDS = 60.0
-_MAX_CACHED_SCOPES = 1024
-_SNAPSHOTS: dict[str, tuple[bool, float]] = {}
+_SNAPSHOTS: TtlCache[bool] = TtlCache(ttl=60.0, max_entries=_MAX_CACHED_SCOPES)
 
 
 class DjangoStore:
@@ -361,19 +360,15 @@ def clear_popularity_cache() -> None:
 def _has_snapshot(channel: str | None) -> bool:
     """Whether the popularity table holds the scores of this channel (checked once a minute)."""
     scope = channel or ""
-    now = time.monotonic()
-    cached = _SNAPSHOTS.get(scope)
-    if cached is not None and now - cached[1] < _SNAPSHOT_CHECK_SECONDS:
-        return cached[0]
-    with read_connection().cursor() as cursor:
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {_POPULARITY_TABLE} WHERE channel = %s)", [scope]
-        )
-        found = bool(cursor.fetchone()[0])
-    if len(_SNAPSHOTS) >= _MAX_CACHED_SCOPES:
-        _SNAPSHOTS.clear()
-    _SNAPSHOTS[scope] = (found, now)
-    return found
+
+    def look() -> bool:
+        with read_connection().cursor() as cursor:
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {_POPULARITY_TABLE} WHERE channel = %s)", [scope]
+            )
+            return bool(cursor.fetchone()[0])
+
+    return _SNAPSHOTS.get(scope, look)
 
 
 def _popularity_query(

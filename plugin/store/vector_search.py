@@ -14,7 +14,6 @@ for k rows returns k whenever k products pass the filter.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from pgvector.psycopg import register_vector
 from ..engine.filters import CandidateFilter
 from ..engine.ports import Neighbor
 from ..models import EmbeddingSpace, ProductVector
+from ..ttl_cache import TtlCache
 from .routing import read_alias, read_connection
 from .spaces import vector_expression
 
@@ -47,14 +47,12 @@ class SearchSettings:
 
 # How many rows pass a SQL condition changes slowly; it is counted at most every
 # few minutes per (space, condition).
-_PASSING_TTL_SECONDS = 300.0
-_PASSING_MAX_ENTRIES = 1024
+_passing: TtlCache[int] = TtlCache(ttl=300.0, max_entries=1024)
 _SAMPLE_ROWS = 2000
-_passing_cache: dict[tuple, tuple[int, float]] = {}
 
 
 def clear_selectivity_cache() -> None:
-    _passing_cache.clear()
+    _passing.clear()
 
 
 def vector_cursor(conn: BaseDatabaseWrapper | None = None) -> CursorWrapper:
@@ -124,16 +122,21 @@ def _count(
         condition.params if condition else None,
         hash(allowed) if allowed is not None else None,
     )
-    cached = _passing_cache.get(key)
-    now = time.monotonic()
-    if cached is not None and now - cached[1] < _PASSING_TTL_SECONDS:
-        return cached[0]
-    counted = CandidateFilter(allowed_ids=allowed, condition=condition)
-    count = None
+    counted = (
+        CandidateFilter(allowed_ids=allowed, condition=condition)
+        if candidate_filter is not None
+        else None
+    )
+    return _passing.get(key, lambda: _count_now(space, counted, size))
+
+
+def _count_now(
+    space: EmbeddingSpace, candidate_filter: CandidateFilter | None, size: int | None
+) -> int:
     with read_connection().cursor() as cursor:
         if candidate_filter is not None and size is not None and size > 2 * _SAMPLE_ROWS:
             # A sample is checked row by row, with the condition's correlated form.
-            where, params = filter_sql(counted, "v.product_id")
+            where, params = filter_sql(candidate_filter, "v.product_id")
             cursor.execute(
                 f"SELECT count(*), count(*) FILTER (WHERE TRUE{where}) FROM {TABLE} v "
                 f"TABLESAMPLE SYSTEM ({100.0 * _SAMPLE_ROWS / size:.6f}) "
@@ -141,19 +144,15 @@ def _count(
                 params,
             )
             seen, matched = cursor.fetchone()
-            count = round(size * matched / seen) if seen else None
-        if count is None:
-            where, params = ("", [])
-            if candidate_filter is not None:
-                where, params = filter_sql(counted.for_every_row(), "v.product_id")
-            cursor.execute(
-                f"SELECT count(*) FROM {TABLE} v WHERE v.space_id = {int(space.pk)}{where}", params
-            )
-            count = int(cursor.fetchone()[0])
-    if len(_passing_cache) >= _PASSING_MAX_ENTRIES:
-        _passing_cache.pop(min(_passing_cache, key=lambda k: _passing_cache[k][1]))
-    _passing_cache[key] = (count, now)
-    return count
+            if seen:
+                return round(size * matched / seen)
+        where, params = ("", [])
+        if candidate_filter is not None:
+            where, params = filter_sql(candidate_filter.for_every_row(), "v.product_id")
+        cursor.execute(
+            f"SELECT count(*) FROM {TABLE} v WHERE v.space_id = {int(space.pk)}{where}", params
+        )
+        return int(cursor.fetchone()[0])
 
 
 def plan(
