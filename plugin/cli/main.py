@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import db, demo, evaluate
+from . import check_rewrite, db, demo, evaluate, rewrite
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parser(subparsers)
     evaluate.add_parser(subparsers)
     db.add_parser(subparsers)
+    check_rewrite.add_parser(subparsers)
+    rewrite.add_parser(subparsers)
     return parser
 
 

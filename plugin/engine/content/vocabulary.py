@@ -1,0 +1,150 @@
+"""Word lists the fact extraction and the guardrails read, in English and Chinese.
+
+Lists, not models: a merchant can read why a rule fired, and adding a word is a
+one-line change. Claim patterns are regular expressions matched case-insensitively.
+"""
+
+from __future__ import annotations
+
+
+def _longest_first(*terms: str) -> tuple[str, ...]:
+    return tuple(sorted(set(terms), key=len, reverse=True))
+
+
+MATERIALS = _longest_first(
+    "organic cotton", "recycled cotton", "pima cotton", "supima cotton", "egyptian cotton",
+    "cotton jersey", "ringspun cotton", "cotton", "merino wool", "merino", "lambswool",
+    "wool", "cashmere", "alpaca", "mohair", "silk", "linen", "flax", "hemp", "bamboo",
+    "lyocell", "tencel", "modal", "viscose", "rayon", "recycled polyester", "polyester",
+    "nylon", "recycled nylon", "polyamide", "elastane", "spandex", "lycra", "acrylic",
+    "fleece", "denim", "canvas", "corduroy", "velvet", "suede", "full-grain leather",
+    "vegan leather", "faux leather", "leather", "down", "goose down", "duck down",
+    "stainless steel", "carbon steel", "steel", "cast iron", "iron", "aluminium", "aluminum",
+    "titanium", "copper", "brass", "bronze", "silver", "sterling silver", "gold", "zinc",
+    "carbon fibre", "carbon fiber", "glass", "borosilicate glass", "tempered glass",
+    "ceramic", "porcelain", "stoneware", "earthenware", "clay", "marble", "granite",
+    "concrete", "wood", "solid wood", "oak", "walnut", "beech", "pine", "teak", "acacia",
+    "maple", "birch", "cherry wood", "plywood", "cork", "rattan", "wicker", "jute", "paper",
+    "cardboard", "plastic", "abs", "polypropylene", "polycarbonate", "silicone", "rubber",
+    "natural rubber", "latex", "foam", "memory foam", "eva", "pvc", "tpu", "gore-tex",
+    "beeswax", "soy wax", "paraffin",
+    # Chinese
+    "有机棉", "纯棉", "棉", "精梳棉", "羊毛", "美利奴羊毛", "羊绒", "山羊绒", "真丝", "桑蚕丝",
+    "丝绸", "亚麻", "麻", "竹纤维", "莫代尔", "天丝", "粘胶", "涤纶", "聚酯纤维", "再生涤纶",
+    "尼龙", "锦纶", "氨纶", "腈纶", "抓绒", "牛仔布", "帆布", "灯芯绒", "天鹅绒", "麂皮",
+    "真皮", "头层牛皮", "牛皮", "羊皮", "皮革", "人造革", "羽绒", "鹅绒", "鸭绒", "不锈钢",
+    "碳钢", "钢", "铸铁", "铁", "铝合金", "铝", "钛合金", "钛", "铜", "黄铜", "纯银", "银",
+    "黄金", "碳纤维", "玻璃", "高硼硅玻璃", "钢化玻璃", "陶瓷", "骨瓷", "瓷", "大理石",
+    "实木", "木质", "木材", "橡木", "胡桃木", "榉木", "松木", "柚木", "竹", "软木", "藤",
+    "纸", "塑料", "硅胶", "橡胶", "乳胶", "记忆棉", "海绵", "蜂蜡", "大豆蜡",
+)
+
+CERTIFICATIONS = _longest_first(
+    "GOTS", "OEKO-TEX", "STANDARD 100", "bluesign", "Fairtrade", "Fair Trade",
+    "FSC", "PEFC", "GRS", "RWS", "RDS", "USDA Organic", "EU Ecolabel", "Energy Star",
+    "CE", "UKCA", "FCC", "UL", "ETL", "RoHS", "REACH", "FDA", "LFGB", "NSF", "BPA-free",
+    "B Corp", "Cradle to Cradle", "Leaping Bunny", "Vegan Society", "Soil Association",
+    "ECOCERT", "COSMOS", "Rainforest Alliance", "UTZ", "MSC", "Qi", "CCC", "3C", "CQC",
+    "有机认证", "中国环境标志", "绿色食品", "国家标准", "国标", "欧盟认证",
+)
+
+# Claims a rewrite may only make when the source or attributes make them too.
+# Each rule: the kind of claim, and the patterns that make it.
+CLAIMS: dict[str, tuple[str, ...]] = {
+    "price": (
+        r"[$€£¥₹]\s?\d", r"\d\s?(?:usd|eur|gbp|pln|zł|rmb|cny|元|块|美元|欧元|英镑)",
+        r"\bpric(?:e|ed|es|ing)\b", r"\bcosts? (?:only|just|less)\b", r"\baffordabl[ey]\b",
+        r"\bfree shipping\b", r"\bfree delivery\b", r"价格", r"售价", r"仅售", r"包邮", r"免运费",
+        r"只要\d", r"低价", r"便宜",
+    ),
+    "discount": (
+        r"\bdiscount", r"\d+\s?% off\b", r"\b(?:on|for) sale\b", r"\bsale price\b", r"\bcoupon",
+        r"\bpromo(?:tion|tional| code)?\b", r"\bclearance\b", r"\bdeals?\b", r"\bsave (?:up to )?\d",
+        r"\bbuy one,? get\b", r"\blimited[- ]time\b", r"\bbargain", r"\bspecial offer\b",
+        r"折扣", r"打折", r"\d折", r"优惠", r"促销", r"特价", r"满减", r"限时", r"秒杀", r"优惠券",
+        r"买一送一", r"降价",
+    ),
+    "warranty": (
+        r"\bwarrant(?:y|ies|ied)\b", r"\bguarantee[ds]?\b", r"\bmoney[- ]back\b", r"\brefund",
+        r"\bfree returns?\b", r"\breturn policy\b", r"\blifetime\b", r"保修", r"质保", r"保证",
+        r"包退", r"包换", r"退款", r"无理由退", r"终身", r"售后",
+    ),
+    "certification": (
+        r"\bcertifi(?:ed|cation|cations|cate)\b", r"\baccredited\b", r"\bcompliant\b",
+        r"\bcomplies with\b", r"\bapproved\b", r"\bmeets? (?:the )?[\w-]*\s?standards?\b",
+        r"\blab[- ]tested\b", r"\bclinically\b", r"认证", r"符合.{0,12}标准", r"检测合格", r"质检",
+        r"达标",
+    ),
+    "health": (
+        r"\bcures?\b", r"\bheal(?:s|ing)?\b", r"\btreat(?:s|ment|ing)?\b", r"\btherap(?:y|eutic)\b",
+        r"\bmedical(?:ly)?\b", r"\bclinical(?:ly)?\b", r"\bdoctors?\b", r"\bdermatologi",
+        r"\bhypoallergenic\b", r"\banti-?bacterial\b", r"\banti-?microbial\b", r"\bantiviral\b",
+        r"\bimmun(?:e|ity)\b", r"\bdetox", r"\bpain relief\b", r"\brelieves?\b", r"\bprevents? (?:disease|illness|cancer|infection)",
+        r"\bdiseases?\b", r"\bcancer\b", r"\ballerg(?:y|ies|ic)\b", r"\beczema\b", r"\banxiety\b",
+        r"\bweight loss\b", r"\blose weight\b", r"\bburns? fat\b", r"\bboosts? (?:your )?(?:health|energy|metabolism)",
+        r"\bhealth(?:ier|y)? benefits?\b", r"\binsomnia\b", r"\bcholesterol\b", r"\bblood pressure\b",
+        r"治疗", r"治愈", r"医疗", r"医用", r"药", r"抗菌", r"杀菌", r"抑菌", r"防过敏", r"抗过敏",
+        r"低敏", r"减肥", r"瘦身", r"排毒", r"免疫", r"缓解", r"疗效", r"保健", r"养生", r"祛", r"疾病",
+        r"癌", r"失眠", r"血压",
+    ),
+    "superlative": (
+        r"\bbest\b", r"#\s?1\b", r"\bno\.? ?1\b", r"\bnumber one\b", r"\bcheapest\b",
+        r"\bgreatest\b", r"\bfinest\b", r"\btop[- ]rated\b", r"\bworld'?s\b", r"\bultimate\b",
+        r"\bunbeatable\b", r"\bunmatched\b", r"\bunrivall?ed\b", r"\bworld[- ]class\b",
+        r"\bindustry[- ]leading\b", r"\bmarket[- ]leading\b", r"\bbest[- ]selling\b",
+        r"\bbestsell", r"\bthe most \w+", r"\bperfect\b", r"\bever made\b", r"\bflawless\b",
+        r"\bthe (?!(?:chest|rest|test|nest|vest|west|forest|interest|harvest|request|guest|quest|crest|contest|protest|latest)\b)\w{3,}est\b",
+        r"最(?!多|少|后|近|初|终|大|小|高|低)", r"最[大小高低](?![^，。,.\d]{0,6}\d)",
+        r"第一", r"顶级", r"极致", r"首选", r"世界级", r"唯一", r"全网", r"冠军", r"绝对", r"无敌",
+        r"完美", r"独一无二", r"史上", r"王者", r"领先",
+    ),
+    "feature": (
+        r"\bwaterproof\b", r"\bwater[- ]resistant\b", r"\bwindproof\b", r"\bfireproof\b",
+        r"\bflame[- ]retardant\b", r"\bstain[- ]resistant\b", r"\bwrinkle[- ]free\b",
+        r"\bnon[- ]iron\b", r"\bnon[- ]stick\b", r"\bdishwasher[- ]safe\b", r"\bmicrowave[- ]safe\b",
+        r"\bmachine[- ]washable\b", r"\bshockproof\b", r"\bscratch[- ]resistant\b",
+        r"\banti[- ]slip\b", r"\bnon[- ]slip\b", r"\bUV[- ]protect", r"\bUPF\b", r"\bSPF\b",
+        r"\beco[- ]friendly\b", r"\bsustainabl[ey]\b", r"\bbiodegradable\b", r"\brecyclable\b",
+        r"\bcompostable\b", r"\bvegan\b", r"\bcruelty[- ]free\b", r"\bhand[- ]?made\b",
+        r"\bhandcrafted\b", r"\borganic\b", r"\bnatural\b", r"\bnon[- ]toxic\b", r"\bbpa[- ]free\b",
+        r"\bgluten[- ]free\b", r"\bsugar[- ]free\b", r"\bwireless\b", r"\bbluetooth\b",
+        r"\brechargeable\b", r"\bsmart\b", r"\binsulated\b", r"\bpatent",
+        r"防水", r"防风", r"防晒", r"防紫外线", r"防污", r"免烫", r"不粘", r"可机洗", r"环保",
+        r"可降解", r"手工", r"有机", r"天然", r"无毒", r"防摔", r"防滑", r"无线", r"蓝牙", r"专利",
+        r"可回收", r"保温",
+    ),
+}
+
+# A sentence addressed to a model rather than a shopper, hidden in a description.
+INJECTION_PATTERNS = (
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|rules?|directions|guidelines|above|previous|prior|everything)\b",
+    r"\byou are (?:now )?(?:an? |the )?(?:ai|assistant|model|chatbot|language model|copywriter|gpt)\b",
+    r"\b(?:system|new|additional|hidden) (?:prompt|instructions?)\b",
+    r"\b(?:assistant|ai|chatbot|llm|gpt)\s*:",
+    r"忽略.{0,10}(?:指令|指示|说明|要求|提示|规则|内容)",
+    r"(?:无视|不要理会|忘记).{0,10}(?:指令|指示|说明|要求|提示|规则)",
+    r"你(?:现在)?是一?个?(?:AI|人工智能|助手|模型|机器人|文案)",
+    r"系统提示", r"新的?指令",
+)
+# Imperatives addressed to a writer, hidden in a description: with what to write after
+# them ("write that ...", "say 'X'", "写上：...").
+COMMAND_PATTERNS = (
+    r"(?:^|[.!?]\s+)(?:instead,?\s+|now,?\s+|please,?\s+|also,?\s+)?(?:write|say|output|respond|reply|print|state|claim|mention|include|add)\s*(?:that\b|with\b|the (?:words?|phrase|sentence|text)\b|[:\"'“‘])",
+    r"\b(?:tell (?:everyone|customers|shoppers|readers|the reader)|call (?:it|this product)|describe (?:it|this product) as)\b",
+    r"(?:^|[。！？，,])(?:请|务必|必须)?(?:改为|改成|直接)?(?:写上?|输出|回复|声称|注明|加上|添加|宣称|告诉顾客)\s*[：:“\"「']",
+)
+
+# Words an assistant says about itself or the task, never a product description.
+ASSISTANT_PATTERNS = (
+    r"\bas an (?:ai|artificial intelligence|assistant|language model)\b",
+    r"\b(?:i am|i'm) (?:an? )?(?:ai|assistant|language model|smollm)\b", r"\blanguage model\b",
+    r"\bi(?:'m| am) sorry\b", r"\bi (?:cannot|can't|can not|won't|will not)\b",
+    r"\b(?:sure|certainly|of course)[,!.]", r"\bhere(?:'s| is) (?:the|a|an|your|my)\b",
+    r"\b(?:rewritten|revised|improved|updated|new) (?:product )?(?:description|text|version)\b",
+    r"\boriginal (?:product )?(?:description|text)\b", r"\b(?:the )?text (?:above|below)\b",
+    r"\bi hope (?:this|that)\b", r"\blet me know\b", r"\bfeel free to\b",
+    r"\b(?:user|assistant|system)\s*:", r"<\|im_(?:start|end)\|>", r"\binstructions?\b",
+    r"\bprompt\b", r"\bmarker", r"<<<|>>>",
+    r"作为一?个?(?:AI|人工智能|语言模型|助手)", r"以下是", r"^好的", r"^当然", r"抱歉", r"我无法",
+    r"我不能", r"改写后", r"原文", r"描述如下", r"指令", r"提示词",
+)
