@@ -23,9 +23,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--methods", nargs="+", default=["popularity", "itemknn", "content"],
         metavar="METHOD",
-        help="popularity, itemknn, content, separated by spaces or commas (default: all three)",
+        help="popularity, itemknn, content, learned, sasrec-id, separated by spaces or "
+        "commas (default: popularity itemknn content)",
     )
-    parser.add_argument("--model", default=DEFAULT_MODEL, help="embedding model for 'content'")
+    parser.add_argument(
+        "--model", default=DEFAULT_MODEL, help="embedding model for 'content' and 'learned'"
+    )
+    parser.add_argument(
+        "--cold-threshold", type=int, default=5, metavar="N",
+        help="the cold slice: test users whose target has at most N training interactions",
+    )
+    parser.add_argument(
+        "--cache-dir", type=Path, metavar="DIR",
+        help="where encoded item texts are cached (default: $SALEOR_PERSONALIZATION_CACHE "
+        "or ~/.cache/saleor-personalization)",
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="encode item texts afresh, cache nothing"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--report", type=Path, metavar="DIR", help="write report.md and metrics.png")
     parser.set_defaults(handler=run)
@@ -35,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     from ..engine.encoder import EncoderConfig
     from ..engine.evaluation import METHODS, evaluate
     from ..engine.evaluation.content import ContentScorer
+    from ..engine.evaluation.learned import LearnedScorer
+    from ..engine.evaluation.text_cache import default_cache_dir
     from ..offline import load_dataset, write_report
 
     methods = [name.strip() for arg in args.methods for name in arg.split(",") if name.strip()]
@@ -48,13 +65,21 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("each method may be named once")
     data = load_dataset(args.dataset, split=args.split)
     interactive = not args.json
+    text_options = {
+        "encoder_config": EncoderConfig(model=args.model),
+        "show_progress": interactive and sys.stderr.isatty(),
+        "cache_dir": None if args.no_cache else (args.cache_dir or default_cache_dir()),
+    }
     scorers = [
-        ContentScorer(EncoderConfig(model=args.model), show_progress=interactive and sys.stderr.isatty())
-        if name == "content"
+        METHODS[name](**text_options)
+        if isinstance(METHODS[name], type) and issubclass(METHODS[name], (ContentScorer, LearnedScorer))
         else METHODS[name]()
         for name in methods
     ]
-    result = evaluate(data, scorers, k=args.k, progress=None if args.json else _RankingProgress())
+    result = evaluate(
+        data, scorers, k=args.k, progress=None if args.json else _RankingProgress(),
+        cold_threshold=args.cold_threshold,
+    )
     result["split"] = args.split
     if args.json:
         print(json.dumps(result))
@@ -89,9 +114,16 @@ def _print_table(result: dict) -> None:
     k = result["k"]
     print(
         f"{result['dataset']} ({result['split']} split): {result['users']} users, "
-        f"{result['items']} items, k={k}"
+        f"{result['items']} items, k={k}; cold slice: {result['cold_users']} users whose "
+        f"target has <= {result['cold_threshold']} training interactions"
     )
-    columns = [f"recall@{k}", f"ndcg@{k}", "mrr", "coverage", "seconds"]
-    print(f"{'method':<12}" + "".join(f"{c:>11}" for c in columns))
+    columns = list(next(iter(result["methods"].values())))
+    width = max(11, *(len(c) + 2 for c in columns))
+    print(f"{'method':<12}" + "".join(f"{c:>{width}}" for c in columns))
     for name, metrics in result["methods"].items():
-        print(f"{name:<12}" + "".join(f"{metrics[c]:>11}" for c in columns))
+        print(f"{name:<12}" + "".join(f"{metrics[c]:>{width}}" for c in columns))
+    for name, details in result.get("details", {}).items():
+        for loss, values in details.get("losses", {}).items():
+            print(f"  {name} trained with {loss}: validation {values}")
+        if "chosen_loss" in details:
+            print(f"  {name} kept {details['chosen_loss']}")

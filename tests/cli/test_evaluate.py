@@ -4,6 +4,13 @@ import pytest
 from saleor_personalization.cli.main import main
 
 
+@pytest.fixture(autouse=True)
+def text_vector_cache(tmp_path, monkeypatch):
+    """Encoded texts are cached under the test's folder, not the user's home."""
+    monkeypatch.setenv("SALEOR_PERSONALIZATION_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "text-vectors"
+
+
 def write_unisrec(folder, inter_rows):
     folder.mkdir()
     items = ["A1", "A2", "A3", "A4", "A5", "A6"]
@@ -25,9 +32,24 @@ def test_evaluate_prints_one_json_object_with_every_method(tmp_path, capsys, enc
     assert result["k"] == 2 and result["users"] == 3 and result["items"] == 6
     assert set(result["methods"]) == {"popularity", "itemknn", "content"}
     for metrics in result["methods"].values():
-        assert set(metrics) == {"recall@2", "ndcg@2", "mrr", "coverage", "seconds"}
+        assert set(metrics) == {
+            "recall@2", "ndcg@2", "mrr", "coverage", "cold recall@2", "cold ndcg@2",
+            "train seconds", "seconds", "peak MB",
+        }
     # Text alone links shirts to shirts and coffee to coffee: every target is found.
     assert result["methods"]["content"]["recall@2"] == 1.0
+    assert result["cold_threshold"] == 5 and result["cold_users"] == 3
+
+
+def test_encoded_texts_are_cached_unless_told_not_to(tmp_path, capsys, encoder_config,
+                                                     text_vector_cache):
+    write_unisrec(tmp_path / "tiny", ["0\t0 1\t2\n", "1\t3\t4\n"])
+    args = ["evaluate", "--dataset", str(tmp_path / "tiny"), "--methods", "content", "--k", "2",
+            "--json"]
+    assert main([*args, "--no-cache"]) == 0
+    assert not text_vector_cache.exists()
+    assert main(args) == 0
+    assert len(list(text_vector_cache.glob("*.npy"))) == 1
 
 
 def test_evaluate_writes_a_report(tmp_path, capsys, encoder_config):
@@ -54,7 +76,7 @@ def test_methods_may_be_separated_by_commas(tmp_path, capsys, methods):
     assert list(json.loads(capsys.readouterr().out)["methods"]) == ["popularity", "itemknn"]
 
 
-CHOICES = "choose from popularity, itemknn, content"
+CHOICES = "choose from popularity, itemknn, content, learned, sasrec-id"
 
 
 @pytest.mark.parametrize(

@@ -15,16 +15,18 @@ recommending what the user already had.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 
 from .. import profiles
 from ..diversity import mmr
-from ..encoder import EncoderConfig, encode
+from ..encoder import EncoderConfig
 from ..events import Event, EventType
 from ..profiles import ProfileConfig
 from ..recommender import RankingConfig, popularity_boost
 from .data import EvalDataset
+from .text_cache import encode_cached
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # Datasets without timestamps get one interaction per day, in order.
@@ -43,22 +45,30 @@ class ContentScorer:
         ranking_config: RankingConfig = RankingConfig(),
         rerank_depth: int = 50,
         show_progress: bool = False,
+        cache_dir: Path | None = None,
     ) -> None:
         self.encoder_config = encoder_config
         self.profile_config = profile_config
         self.ranking_config = ranking_config
         self.rerank_depth = rerank_depth
         self.show_progress = show_progress
+        self.cache_dir = cache_dir
         self._data: EvalDataset | None = None
         self._vectors: np.ndarray | None = None
         self._boost: np.ndarray | None = None
         self._by_item: dict[int, np.ndarray] = {}
 
     def fit(self, data: EvalDataset, vectors: np.ndarray | None = None) -> None:
-        """Encode every item's text (or take precomputed ``vectors``)."""
+        """Encode every item's text (or take precomputed ``vectors``).
+
+        With a ``cache_dir``, vectors come from the text-vector cache when the
+        same model already encoded the same texts.
+        """
         self._data = data
         if vectors is None:
-            vectors = encode(data.item_texts, config=self.encoder_config, show_progress=self.show_progress)
+            vectors = encode_cached(
+                data.item_texts, self.encoder_config, self.cache_dir, self.show_progress
+            )
         if vectors.shape[0] != data.n_items:
             raise ValueError(f"expected {data.n_items} item vectors, got {vectors.shape[0]}")
         self._vectors = np.asarray(vectors, dtype=np.float32)
@@ -107,22 +117,36 @@ class ContentScorer:
             row[head[index]] = top + 1.0 + (depth - position)
 
     def _events(self, data: EvalDataset, user: int) -> list[Event]:
-        items = data.histories[user]
-        weights = data.history_weights[user]
-        times = data.history_times[user] if data.history_times is not None else None
-        events = []
-        for position, (item, weight) in enumerate(zip(items, weights)):
-            if weight <= 0:
-                continue  # seen but not liked: excluded from ranking, not a preference
-            when = (
-                datetime.fromtimestamp(float(times[position]), UTC)
-                if times is not None
-                else _EPOCH + position * _SYNTHETIC_STEP
-            )
-            events.append(Event("u", int(item), EventType.PURCHASE, when))
-        return events
+        # Seen but not liked: excluded from ranking, not a preference.
+        return history_events(data, user, disliked=None)
 
     def _require(self) -> tuple[EvalDataset, np.ndarray]:
         if self._data is None or self._vectors is None:
             raise RuntimeError("call fit() before scoring")
         return self._data, self._vectors
+
+
+def history_events(
+    data: EvalDataset, user: int, disliked: EventType | None
+) -> list[Event]:
+    """A user's history as engine events, oldest first.
+
+    Positive entries are purchases; "seen but not liked" entries (weight 0)
+    become ``disliked`` events, or are left out when it is None. Datasets
+    without timestamps get one event per day, in order.
+    """
+    items = data.histories[user]
+    weights = data.history_weights[user]
+    times = data.history_times[user] if data.history_times is not None else None
+    events = []
+    for position, (item, weight) in enumerate(zip(items, weights)):
+        kind = EventType.PURCHASE if weight > 0 else disliked
+        if kind is None:
+            continue
+        when = (
+            datetime.fromtimestamp(float(times[position]), UTC)
+            if times is not None
+            else _EPOCH + position * _SYNTHETIC_STEP
+        )
+        events.append(Event("u", int(item), kind, when))
+    return events

@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from ..learned.resources import Usage
 from .content import ContentScorer
 from .data import EvalDataset
+from .learned import LearnedScorer, SasrecIdScorer
 from .methods import ItemKNNScorer, PopularityScorer, Scorer
 from .metrics import coverage, mrr, ndcg_at_k, recall_at_k, target_ranks, top_k
 
@@ -27,7 +29,12 @@ METHODS: dict[str, Callable[[], Scorer]] = {
     "popularity": PopularityScorer,
     "itemknn": ItemKNNScorer,
     "content": ContentScorer,
+    "learned": LearnedScorer,
+    "sasrec-id": SasrecIdScorer,
 }
+
+#: Test users whose target has at most this many training interactions form the cold slice.
+COLD_THRESHOLD = 5
 
 
 def register_method(
@@ -52,13 +59,19 @@ def evaluate(
     k: int = 10,
     batch_size: int = 512,
     progress: Progress | None = None,
+    cold_threshold: int = COLD_THRESHOLD,
 ) -> dict[str, Any]:
     """Fit and score every scorer on ``data``; return the metrics per method.
 
-    The result is ``{"dataset", "protocol", "k", "users", "items", "methods"}``
-    where ``methods[name]`` holds ``recall@k``, ``ndcg@k``, ``mrr``, ``coverage``
-    (rounded to 4 decimals) and ``seconds`` (fit plus scoring wall time, rounded
-    to 2 decimals).
+    The result is ``{"dataset", "protocol", "k", "users", "items", "cold_threshold",
+    "cold_users", "methods", "details"}`` where ``methods[name]`` holds ``recall@k``,
+    ``ndcg@k``, ``mrr``, ``coverage`` (rounded to 4 decimals), ``cold recall@k``
+    and ``cold ndcg@k`` (over the users whose target item has at most
+    ``cold_threshold`` training interactions; 0 when there are none),
+    ``train seconds`` (fit wall time), ``seconds`` (fit plus scoring) and
+    ``peak MB`` (the process's peak resident memory during fit and scoring).
+    ``details[name]`` holds what a scorer reports in its ``details`` attribute
+    (for the learned methods: each loss's validation metrics).
     """
     if not 1 <= k <= data.n_items:
         raise ValueError(f"k must be between 1 and n_items ({data.n_items}); got {k}")
@@ -71,26 +84,50 @@ def evaluate(
         raise ValueError(f"scorer names must be unique; got {names}")
 
     excluded = _exclusion_matrix(data)
+    counts = np.asarray(data.interaction_matrix().sum(axis=0)).ravel()
+    cold = counts[data.targets] <= cold_threshold
     methods: dict[str, dict[str, float]] = {}
+    details: dict[str, Any] = {}
     for scorer in scorers:
-        started = time.perf_counter()
-        scorer.fit(data)
-        ranked, ranks = _rank_all(scorer, data, excluded, k, batch_size, progress)
-        seconds = time.perf_counter() - started
+        with Usage() as usage:
+            started = time.perf_counter()
+            scorer.fit(data)
+            fitted = time.perf_counter() - started
+            ranked, ranks = _rank_all(scorer, data, excluded, k, batch_size, progress)
         methods[scorer.name] = {
             f"recall@{k}": round(recall_at_k(ranked, data.targets, k), 4),
             f"ndcg@{k}": round(ndcg_at_k(ranked, data.targets, k), 4),
             "mrr": round(mrr(ranks), 4),
             "coverage": round(coverage(ranked, data.n_items, k), 4),
-            "seconds": round(seconds, 2),
+            **_cold_metrics(ranked, data.targets, cold, k),
+            "train seconds": round(fitted, 2),
+            "seconds": round(usage.seconds, 2),
+            "peak MB": round(usage.peak_mb, 1),
         }
+        if getattr(scorer, "details", None):
+            details[scorer.name] = scorer.details
     return {
         "dataset": data.name,
         "protocol": data.protocol,
         "k": k,
         "users": data.n_users,
         "items": data.n_items,
+        "cold_threshold": cold_threshold,
+        "cold_users": int(cold.sum()),
         "methods": methods,
+        "details": details,
+    }
+
+
+def _cold_metrics(
+    ranked: np.ndarray, targets: np.ndarray, cold: np.ndarray, k: int
+) -> dict[str, float]:
+    """Recall@k and NDCG@k over the cold users only (0.0 when there are none)."""
+    if not cold.any():
+        return {f"cold recall@{k}": 0.0, f"cold ndcg@{k}": 0.0}
+    return {
+        f"cold recall@{k}": round(recall_at_k(ranked[cold], targets[cold], k), 4),
+        f"cold ndcg@{k}": round(ndcg_at_k(ranked[cold], targets[cold], k), 4),
     }
 
 

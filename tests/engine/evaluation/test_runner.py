@@ -44,9 +44,24 @@ def test_evaluate_reports_every_metric_per_method():
     }
     assert list(result["methods"]) == ["popularity", "itemknn"]
     for metrics in result["methods"].values():
-        assert list(metrics) == ["recall@1", "ndcg@1", "mrr", "coverage", "seconds"]
+        assert list(metrics) == [
+            "recall@1", "ndcg@1", "mrr", "coverage", "cold recall@1", "cold ndcg@1",
+            "train seconds", "seconds", "peak MB",
+        ]
         assert all(round(value, 4) == value for value in metrics.values())
-        assert metrics["seconds"] >= 0
+        assert metrics["seconds"] >= metrics["train seconds"] >= 0
+        assert metrics["peak MB"] > 0
+
+
+def test_the_cold_slice_holds_users_whose_target_has_few_training_interactions():
+    # Training interactions per item: 0 three, 1 two, 2 two, 3 one, 4 none; targets 2 1 3 0 1.
+    result = evaluate(tiny_dataset(), [PopularityScorer()], k=1, cold_threshold=1)
+    assert result["cold_threshold"] == 1 and result["cold_users"] == 1
+    # The one cold user (target 3) sits at popularity rank 1: a miss at k=1.
+    assert result["methods"]["popularity"]["cold recall@1"] == 0.0
+    everyone = evaluate(tiny_dataset(), [PopularityScorer()], k=1, cold_threshold=3)
+    assert everyone["cold_users"] == 5
+    assert everyone["methods"]["popularity"]["cold recall@1"] == 0.8
 
 
 def test_popularity_metrics_by_hand():

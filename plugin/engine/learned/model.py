@@ -1,0 +1,88 @@
+"""A trained model and its serving face, :class:`LearnedModel` (numpy only)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from ..events import Event
+from .config import TrainConfig
+from .numpy_encoder import NumpyEncoder
+
+
+class TrainingCancelled(RuntimeError):
+    """Training stopped because ``should_stop()`` asked it to; nothing was produced."""
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """Weights, item-id mapping and the record of one training run.
+
+    ``id_rows`` maps product ids to id-embedding rows (products with too few
+    training interactions have none). ``metrics`` are the best epoch's
+    validation ``ndcg@10`` and ``recall@10`` and the ``epoch`` itself;
+    ``history`` has one entry per epoch; ``window`` the oldest and newest
+    training event time (None for data without times).
+    """
+
+    config: TrainConfig
+    weights: dict[str, np.ndarray]
+    id_rows: dict[int, int]
+    metrics: dict[str, float]
+    history: list[dict[str, float]] = field(default_factory=list)
+    window: tuple[datetime | None, datetime | None] = (None, None)
+    seconds: float = 0.0
+    peak_memory_mb: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def encoder(self) -> NumpyEncoder:
+        """The numpy forward pass of these weights."""
+        return NumpyEncoder(self.config.model, self.weights, self.id_rows)
+
+    def ranking_model(self, name: str = "learned") -> "LearnedModel":
+        """This model behind the engine's :class:`~..ranking_model.RankingModel` interface."""
+        return LearnedModel(self.encoder(), name=name)
+
+
+class LearnedModel:
+    """The learned recommender as a :class:`~..ranking_model.RankingModel`.
+
+    Product vectors: the unit-length item representation (text adaptor plus
+    id embedding where the product has one; a product the model never saw gets
+    one from its text alone). Shopper vector: the causal encoder's output over
+    the newest ``max_length`` events, oldest first. Scores are cosines.
+    """
+
+    def __init__(self, encoder: NumpyEncoder, name: str = "learned") -> None:
+        self.encoder = encoder
+        self.name = name
+        self.dimensions = encoder.dimensions
+
+    def item_vectors(self, product_ids: Sequence[int], text_vectors: np.ndarray) -> np.ndarray:
+        text = text_vectors if self.encoder.config.use_text else None
+        return self.encoder.item_vectors(product_ids, text)
+
+    def shopper_vector(
+        self,
+        events: Sequence[Event],
+        text_vectors: Mapping[int, np.ndarray],
+        now: datetime | None = None,
+    ) -> np.ndarray | None:
+        use_text = self.encoder.config.use_text
+        ordered = [
+            e for e in sorted(events, key=lambda e: e.occurred_at)
+            if not use_text or e.product_id in text_vectors
+        ][-self.encoder.config.max_length:]
+        if not ordered:
+            return None
+        text = (
+            np.stack([np.asarray(text_vectors[e.product_id], np.float32) for e in ordered])
+            if use_text else None
+        )
+        return self.encoder.shopper_vector(
+            [e.product_id for e in ordered], [e.event_type for e in ordered], text
+        )
