@@ -47,6 +47,11 @@ def _markdown(result: dict[str, Any]) -> str:
         f"- Items: {result['items']:,}",
         f"- k: {result['k']}",
         f"- Protocol: {result.get('protocol') or _DEFAULT_PROTOCOL}",
+        *(
+            [f"- Cold slice: {result['cold_users']:,} users whose target has at most "
+             f"{result['cold_threshold']} training interactions"]
+            if "cold_users" in result else []
+        ),
         "",
         "| method | " + " | ".join(columns) + " |",
         "| --- |" + " ---: |" * len(columns),
@@ -60,7 +65,9 @@ def _markdown(result: dict[str, Any]) -> str:
 def _cell(column: str, value: float | None) -> str:
     if value is None:
         return "–"
-    return f"{value:.2f}" if column == "seconds" else f"{value:.4f}"
+    if column.endswith("seconds"):
+        return f"{value:.2f}"
+    return f"{value:.1f}" if column.endswith("MB") else f"{value:.4f}"
 
 
 def _chart(
