@@ -1,5 +1,6 @@
 """The engine, and the offline tooling around it, must work where Django is not
-configured: they never import a framework, nor matplotlib until a chart is drawn."""
+configured: they never import a framework, nor matplotlib until a chart is drawn.
+Content optimization (guardrails run for real here) is part of the engine."""
 
 import subprocess
 import sys
@@ -11,6 +12,11 @@ import saleor_personalization.engine.indexing
 import saleor_personalization.engine.memory_store
 import saleor_personalization.engine.evaluation
 import saleor_personalization.offline
+import saleor_personalization.engine.content.rewriting
+import saleor_personalization.engine.content.generators.local
+import saleor_personalization.engine.content.generators.openai_compat
+from saleor_personalization.engine.content.guardrails import check
+check("A 180 gsm cotton tee that keeps its shape.", "A cotton tee, 180 gsm, that keeps its shape.")
 leaked = sorted(
     m for m in sys.modules
     if m.split('.')[0] in ('django', 'saleor', 'celery', 'graphene', 'matplotlib')

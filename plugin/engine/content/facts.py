@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import units
 from .vocabulary import CERTIFICATIONS, MATERIALS
@@ -91,11 +91,13 @@ class Quantity:
 @dataclass(frozen=True)
 class Fact:
     """One fact: its kind (quantity, size, code, material, certification, attribute,
-    category), how the text says it, and a key that compares equal across spellings."""
+    category), how the text says it, a key that compares equal across spellings, and
+    for an attribute value the attribute's name (``group``)."""
 
     kind: str
     text: str
     key: str
+    group: str = ""
 
 
 def normalize(text: str) -> str:
@@ -336,9 +338,14 @@ def product_facts(product: ProductFacts) -> list[Fact]:
     category = product.category.split(">")[-1].strip()
     if category:
         facts.append(Fact("category", category, normalize(category)))
+    stated: set[str] = set()
     for name, values in product.attributes.items():
         for value in values:
             if str(value).strip():
-                facts.append(Fact("attribute", str(value).strip(), normalize(f"{name}:{value}")))
-    facts.extend(extract_facts(product.description))
+                stated.add(normalize(str(value)))
+                facts.append(Fact("attribute", str(value).strip(),
+                                  f"{normalize(name)}:{normalize(str(value))}", str(name)))
+    # A material or size the description names that is also an attribute value is one fact.
+    facts.extend(f for f in extract_facts(product.description)
+                 if f.kind == "quantity" or normalize(f.text) not in stated)
     return _first_per_key(facts)

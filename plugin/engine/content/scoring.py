@@ -128,7 +128,7 @@ def _completeness(text: str, all_facts: Sequence[Fact], suggestions: list[str]) 
     units = 0
     for fact in all_facts:
         if fact.kind == "attribute":
-            name = fact.key.split(":", 1)[0]
+            name = fact.group or fact.key.split(":", 1)[0]
             said = _said(fact, text, stated_quantities, stated_codes, stated_sizes)
             attributes.setdefault(name, []).append((fact.text, said))
             continue
@@ -143,7 +143,7 @@ def _completeness(text: str, all_facts: Sequence[Fact], suggestions: list[str]) 
         credit += _attribute_credit(values)
         if len(said) < len(values) and _attribute_credit(values) < 1:
             missing = [v for v, ok in values if not ok]
-            suggestions.append(f"Mention the {name}: {', '.join(missing[:6])}")
+            suggestions.append(f"Mention the {name.lower()}: {', '.join(missing[:6])}")
     return credit / units if units else 1.0
 
 

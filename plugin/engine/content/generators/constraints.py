@@ -32,13 +32,12 @@ class DecodingConstraints:
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         generated = input_ids[:, self.prompt_len:]
+        if generated.shape[1] and self.penalty != 1.0:
+            values = torch.gather(scores, 1, generated)
+            values = torch.where(values > 0, values / self.penalty, values * self.penalty)
+            scores.scatter_(1, generated, values)
         for row in range(scores.shape[0]):
             tokens = generated[row].tolist()
-            if tokens and self.penalty != 1.0:
-                seen = torch.tensor(sorted(set(tokens)), device=scores.device)
-                values = scores[row, seen]
-                scores[row, seen] = torch.where(values > 0, values / self.penalty,
-                                                values * self.penalty)
             if self.ngram and len(tokens) >= self.ngram:
                 banned = _repeated_ngram_tokens(tokens, self.ngram)
                 if banned:
