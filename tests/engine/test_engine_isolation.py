@@ -35,3 +35,20 @@ def test_engine_imports_without_django_configured_and_imports_no_framework():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+TORCH_FREE = """
+import sys
+import saleor_personalization.engine.evaluation
+import saleor_personalization.engine.learned
+import saleor_personalization.engine.ranking_model
+print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'torch')))
+"""
+
+
+def test_evaluation_and_the_learned_models_serving_side_do_not_import_torch():
+    result = subprocess.run(
+        [sys.executable, "-c", TORCH_FREE], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
