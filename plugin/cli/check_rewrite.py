@@ -42,7 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from ..engine.content.guardrails import DEFAULT_BOUNDS, check
+    from ..engine.content.guardrails import check, default_bounds
 
     try:
         source = read_description(args.source)
@@ -51,8 +51,9 @@ def run(args: argparse.Namespace) -> int:
     except UnreadableInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
-    bounds = (args.min_chars if args.min_chars is not None else DEFAULT_BOUNDS[0],
-              args.max_chars if args.max_chars is not None else DEFAULT_BOUNDS[1])
+    low, high = default_bounds(source)
+    bounds = (args.min_chars if args.min_chars is not None else low,
+              args.max_chars if args.max_chars is not None else high)
     report = check(source, candidate, attributes, args.language, bounds=bounds)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))

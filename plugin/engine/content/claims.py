@@ -47,7 +47,7 @@ _PLACE_RE = re.compile(r"(?<![.!?]\s)\b(?:in|from)\s+(?:the\s+)?([A-Z][a-z][\w'-
 _CN_ORIGIN_RE = re.compile(r"(?:产自|产于|原产于?|来自|源自|制造于|生产于)([\u4e00-\u9fff]{2,4})")
 _PAYLOAD_RE = re.compile(
     r"\b(?:write|say|output|respond with|reply with|print|state|claim|tell \w+|mention|include|"
-    r"add|call (?:it|this)|describe (?:it|this product) as)\b[:,]?\s*(?:that\s+)?(.+)",
+    r"add|call (?:it|this)|describe (?:it|this|the product|this product) as)\b[:,]?\s*(?:that\s+)?(.+)",
     re.IGNORECASE,
 )
 _CN_PAYLOAD_RE = re.compile(r"(?:写|输出|回复|声称|注明|加上|添加|写上|说|宣称|告诉顾客)[：:，,]?(.+)")
@@ -122,11 +122,13 @@ def invented_origins(candidate: str, support: str) -> Iterator[Finding]:
             yield "invented_claim", f'origin not in the source: "{match.group()}"', match.group()
 
 
-def assistant_talk(candidate: str) -> Iterator[Finding]:
-    """Words a chat assistant says ("As an AI", "Here is the rewritten description")."""
+def assistant_talk(candidate: str, support: str = "") -> Iterator[Finding]:
+    """Words a chat assistant says ("As an AI", "Here is the rewritten description")
+    that the source does not say itself ("care instructions" may be product copy)."""
+    support_norm = normalize(support)
     for pattern in _ASSISTANT:
         match = pattern.search(candidate)
-        if match:
+        if match and normalize(match.group()) not in support_norm:
             yield ("assistant_text", f'assistant talk, not product copy: "{match.group().strip()}"',
                    match.group())
 

@@ -38,6 +38,9 @@ _NOT_NOUNS = {
     "is", "are", "was", "it", "its", "as", "so", "than", "from", "per", "into", "times",
 }
 _TOKEN_RE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*(?![A-Za-z0-9_])")
+_LATIN_WORD_RE = re.compile(r"[A-Za-z0-9]+")
+_DIGIT_RE = re.compile(r"[0-9]")
+_UPPER_RE = re.compile(r"[A-Z]")
 _ORDINAL_RE = re.compile(r"^\d+(?:st|nd|rd|th)$", re.IGNORECASE)
 _NUMBER_NOUN_RE = re.compile(r"^\d+(?:-[A-Za-z]+)+$")
 _SIZE_RE = re.compile(r"(?<![A-Za-z0-9_-])(X{0,3}S|X{1,4}L|\dXL|\dXS|M|L)(?![A-Za-z0-9_-])")
@@ -162,10 +165,11 @@ def _unit_after(text: str, end: int) -> tuple[units.Unit | None, int]:
     return (unit, match.end()) if unit else (None, end)
 
 
-def quantities(text: str) -> list[Quantity]:
+def quantities(text: str, *, include_one: bool = False) -> list[Quantity]:
     """Every number in ``text`` (digits, Chinese numerals before a unit, English number
     words) with its unit; a range or dimensions ("20-40 °C", "30 x 20 cm") give each
-    number the shared unit. Numbers inside model codes are not quantities."""
+    number the shared unit. Numbers inside model codes are not quantities. "one" counts
+    only with ``include_one`` (it is more often a pronoun than a number)."""
     spans = [m.span() for m in _code_matches(text)]
     spans += [m.span() for m in _STANDARD_RE.finditer(text)]
     spans += [m.span() for m in re.finditer(r"(?<![A-Za-z0-9])\dX[LS](?![A-Za-z0-9])", text)]
@@ -183,6 +187,9 @@ def quantities(text: str) -> list[Quantity]:
     for match in _WORD_NUMBER_RE.finditer(masked):
         found.append(_quantity(masked, float(_WORD_NUMBERS[match.group(1).lower()]),
                                match.start(), match.end()))
+    if include_one:
+        found += [_quantity(masked, 1.0, m.start(), m.end())
+                  for m in re.finditer(r"\b(?:one|a single)\b", masked, re.IGNORECASE)]
     found.sort(key=lambda q: q.start)
     return _share_units(masked, found)
 
@@ -220,7 +227,7 @@ def _code_matches(text: str) -> list[re.Match[str]]:
     matches = []
     for match in _TOKEN_RE.finditer(text):
         token = match.group()
-        if not (any(c.isdigit() for c in token) and any(c.isupper() for c in token)):
+        if not (_DIGIT_RE.search(token) and _UPPER_RE.search(token)):
             continue
         if len(token) < 3 or _ORDINAL_RE.match(token) or _NUMBER_NOUN_RE.match(token):
             continue
@@ -249,7 +256,7 @@ def sizes(text: str) -> list[str]:
     ("size L", "S-XL", "S, M, L")."""
     found: list[str] = []
     for match in _SIZE_RANGE_RE.finditer(text):
-        found.extend([match.group(1), match.group(2)])
+        found.extend(_size_span(match.group(1), match.group(2)))
     context = bool(_SIZE_CONTEXT_RE.search(text))
     for match in _SIZE_RE.finditer(text):
         token = match.group(1)
@@ -257,6 +264,20 @@ def sizes(text: str) -> list[str]:
             continue
         found.append(token)
     return list(dict.fromkeys(found))
+
+
+_SIZE_ORDER = ("XXXS", "XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "XXXXL")
+_SIZE_ALIASES = {"2XS": "XXS", "3XS": "XXXS", "2XL": "XXL", "3XL": "XXXL", "4XL": "XXXXL"}
+
+
+def _size_span(first: str, last: str) -> list[str]:
+    """A range "S-XL" as every size in it, endpoints first: S, XL, M, L."""
+    order = [_SIZE_ALIASES.get(s, s) for s in (first, last)]
+    if not all(s in _SIZE_ORDER for s in order):
+        return [first, last]
+    low, high = sorted(_SIZE_ORDER.index(s) for s in order)
+    inner = [s for s in _SIZE_ORDER[low + 1:high]]
+    return [first, last, *inner]
 
 
 def _in_size_list(text: str, match: re.Match[str]) -> bool:
@@ -281,30 +302,56 @@ def certifications(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=8)
-def _vocabulary_re(vocabulary: tuple[str, ...]) -> re.Pattern[str]:
-    """One alternation, longest term first; short acronyms (CE, UL) match only in
-    capitals, via an inline flag, other terms in any case."""
-    parts = []
+def _vocabulary_index(vocabulary: tuple[str, ...]) -> tuple[dict, dict, list[str], dict]:
+    """Latin terms by their lower-case words, short acronyms (CE, UL: capitals only) by
+    their words, Han terms longest first, and per first word the term lengths (longest
+    first) that start with it."""
+    latin: dict[tuple[str, ...], str] = {}
+    acronyms: dict[tuple[str, ...], str] = {}
+    han: list[str] = []
+    starts: dict[str, set[int]] = {}
     for term in vocabulary:
-        acronym = term.isupper() and term.isascii() and len(term) <= 3
-        body = None if acronym else re.escape(term.lower())
-        if body is None:
-            parts.append(r"(?-i:(?<![A-Za-z0-9])" + re.escape(term) + r"(?![A-Za-z0-9]))")
-        elif term[0].isascii():
-            parts.append(r"(?<![a-z0-9])" + body + r"(?![a-z0-9])")
+        if not term.isascii():
+            han.append(term)
+            continue
+        if term.isupper() and len(term) <= 3:
+            key = tuple(_LATIN_WORD_RE.findall(term))
+            acronyms[key] = term
         else:
-            parts.append(body)
-    return re.compile("|".join(parts), re.IGNORECASE)
+            key = tuple(_LATIN_WORD_RE.findall(term.lower()))
+            latin.setdefault(key, term)
+        starts.setdefault(key[0].lower(), set()).add(len(key))
+    sizes = {word: sorted(lengths, reverse=True) for word, lengths in starts.items()}
+    return latin, acronyms, sorted(han, key=len, reverse=True), sizes
 
 
 def _vocabulary_hits(text: str, vocabulary: tuple[str, ...]) -> list[str]:
-    lookup = {t.lower(): t for t in vocabulary}
-    prepared = unicodedata.normalize("NFKC", text).replace("’", "'")
-    prepared = re.sub(r"[\s\u00a0]+", " ", prepared)
-    found = []
-    for match in _vocabulary_re(vocabulary).finditer(prepared):
-        found.append(lookup.get(match.group().lower(), match.group()))
-    return list(dict.fromkeys(found))
+    """Terms of ``vocabulary`` in ``text``, in order, longest match first, without
+    overlaps ("organic cotton" is not also "cotton")."""
+    latin, acronyms, han, sizes = _vocabulary_index(vocabulary)
+    prepared = unicodedata.normalize("NFKC", text)
+    found: list[tuple[int, str]] = []
+    spans = [(m.start(), m.group()) for m in _LATIN_WORD_RE.finditer(prepared)]
+    lower = [w.lower() for _, w in spans]
+    index = 0
+    while index < len(spans):
+        step = 1
+        for size in sizes.get(lower[index], ()):
+            words = tuple(lower[index:index + size])
+            term = latin.get(words) or acronyms.get(tuple(w for _, w in spans[index:index + size]))
+            if term:
+                found.append((spans[index][0], term))
+                step = size
+                break
+        index += step
+    remaining = prepared
+    for term in han:
+        position = remaining.find(term)
+        while position >= 0:
+            found.append((position, term))
+            remaining = remaining[:position] + "\0" * len(term) + remaining[position + len(term):]
+            position = remaining.find(term, position + len(term))
+    return list(dict.fromkeys(term for _, term in sorted(found)))
 
 
 def extract_facts(text: str) -> list[Fact]:

@@ -38,7 +38,8 @@ RULES = ("empty", "length", "language", "markup", "dropped_fact", "changed_fact"
          "invented_number", "invented_fact", "invented_price", "invented_discount",
          "invented_warranty", "invented_certification", "health_claim", "superlative",
          "invented_claim", "copied_text", "prompt_injection", "assistant_text")
-# Characters: a description shorter than a sentence or longer than a long page.
+# Characters: a description shorter than a sentence or longer than a long page; a very
+# short source lowers the floor to half its own length (see :func:`default_bounds`).
 DEFAULT_BOUNDS = (30, 5000)
 
 Attributes = Mapping[str, Sequence[str] | str]
@@ -85,7 +86,7 @@ def check(
     language: str | None = None,
     *,
     other_products: Sequence[str] = (),
-    bounds: tuple[int, int] = DEFAULT_BOUNDS,
+    bounds: tuple[int, int] | None = None,
     context: Sequence[str] = (),
 ) -> GuardrailReport:
     """Check ``candidate`` (a rewrite of ``source``) against every rule.
@@ -94,7 +95,8 @@ def check(
     ``attributes`` maps attribute names to a value or a list of values; ``language``
     is the requested language code ("en", "zh", "ZH_HANS"; None: the source's);
     ``other_products`` are other products' descriptions that must not be copied;
-    ``bounds`` the allowed length in characters; ``context`` other text about the
+    ``bounds`` the allowed length in characters (default: :func:`default_bounds`);
+    ``context`` other text about the
     product that supports claims but need not be repeated (its name, category).
     """
     attrs = attribute_values(attributes)
@@ -106,14 +108,14 @@ def check(
     support = "\n".join([clean_source, *context, *_attribute_lines(attrs)])
     found: list[Violation] = []
     detected = language_of(text)
-    found += _length(text, bounds)
+    found += _length(text, bounds or default_bounds(source))
     found += _language(text, detected, language, source)
     found += _facts(clean_source, text, support, attrs)
     for finding in (
         *claims.markup(text),
         *claims.unsupported_claims(text, support),
         *claims.invented_origins(text, support),
-        *claims.assistant_talk(text),
+        *claims.assistant_talk(text, support),
         *claims.obeyed_injections(text, injected, clean_source),
     ):
         found.append(Violation(*finding))
@@ -121,6 +123,14 @@ def check(
         found.append(Violation("copied_text", f'text copied from another product: "{run}"', run))
     unique = list(dict.fromkeys(found))
     return GuardrailReport(not unique, unique, detected)
+
+
+def default_bounds(source: str) -> tuple[int, int]:
+    """``DEFAULT_BOUNDS``, with the floor at most half the source's length and the
+    ceiling at least three times it."""
+    low, high = DEFAULT_BOUNDS
+    size = len(source.strip())
+    return min(low, max(1, size // 2)), max(high, 3 * size)
 
 
 def language_of(text: str) -> str | None:
@@ -161,7 +171,8 @@ def _name(code: str) -> str:
 
 def _facts(source: str, candidate: str, support: str,
            attrs: Mapping[str, list[str]]) -> Iterator[Violation]:
-    yield from _quantities(quantities(source), quantities(candidate), quantities(support))
+    yield from _quantities(quantities(source), quantities(candidate), quantities(support),
+                           quantities(candidate, include_one=True))
     yield from _codes(codes(source), codes(candidate), codes(support))
     for kind, find in (("size", sizes), ("material", materials),
                        ("certification", certifications)):
@@ -175,11 +186,12 @@ def _facts(source: str, candidate: str, support: str,
                 yield Violation("dropped_fact", f'dropped fact: "{value}" ({name})', value)
 
 
-def _quantities(source: list[Quantity], candidate: list[Quantity],
-                support: list[Quantity]) -> Iterator[Violation]:
+def _quantities(source: list[Quantity], candidate: list[Quantity], support: list[Quantity],
+                stated: list[Quantity]) -> Iterator[Violation]:
+    """``stated``: the candidate's quantities counting "one" too (it may state a fact)."""
     explained: set[int] = set()
     for fact in source:
-        if any(fact.same_fact(c) or _bare_match(fact, c) for c in candidate):
+        if any(fact.same_fact(c) or _bare_match(fact, c) for c in stated):
             continue
         changed = _changed(fact, candidate, support)
         if changed is not None:

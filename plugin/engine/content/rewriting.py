@@ -63,7 +63,7 @@ class RewriteSettings:
     instructions: str = ""
     target_words: tuple[int, int] = (50, 200)
     language: str | None = None
-    bounds: tuple[int, int] = guardrails.DEFAULT_BOUNDS
+    bounds: tuple[int, int] | None = None  # None: guardrails.default_bounds(current text)
     min_gain: float = 0.5
 
 

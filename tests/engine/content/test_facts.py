@@ -69,10 +69,10 @@ def test_numbers_inside_codes_are_not_quantities():
 
 def test_sizes_need_a_size_context_for_single_letters():
     assert sizes("wears size L") == ["L"]
-    assert sizes("sizes S-XL") == ["S", "XL"]
+    assert sizes("sizes S-XL") == ["S", "XL", "M", "L"]  # a range names the sizes between
     assert sizes("in XS, S, M") == ["XS", "S", "M"]
     assert sizes("M for medium") == []
-    assert sizes("尺码S至XL") == ["S", "XL"]
+    assert sizes("尺码S至XL") == ["S", "XL", "M", "L"]
 
 
 def test_materials_most_specific_first_in_both_languages():

@@ -118,3 +118,16 @@ def test_language_codes_in_saleor_spelling():
 
 def test_a_long_shared_sentence_with_the_own_source_is_not_a_copy():
     assert check(EN, EN_OK, other_products=[EN]).accepted
+
+
+def test_default_bounds_follow_a_short_source():
+    from saleor_personalization.engine.content.guardrails import DEFAULT_BOUNDS, default_bounds
+
+    assert default_bounds("x" * 400) == DEFAULT_BOUNDS
+    assert default_bounds("Cotton tee, 180 gsm.") == (10, 5000)
+    assert default_bounds("x" * 3000) == (30, 9000)
+
+
+def test_one_states_a_fact_but_is_never_an_invented_number():
+    assert check("It has 1 chest pocket.", "It has one chest pocket.", bounds=(1, 99)).accepted
+    assert check("It has a chest pocket.", "One chest pocket, one of a kind.", bounds=(1, 99)).accepted
