@@ -155,21 +155,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--stored-lists", action=argparse.BooleanOptionalAction, default=True,
+        help="serve from the similar-product and shopper lists the worker stores, as a "
+        "shop whose workers run does (--no-stored-lists: rank everything live)",
+    )
     args = parser.parse_args(argv)
     saleor_dir = Path(os.environ.get("SALEOR_DIR", ".")).resolve()
     saleor_catalog.setup_django()
     import httpx
     from saleor.core.db.connection import allow_writer
     from saleor.product.models import Product
+    from saleor_personalization.models import SimilarProductList
 
     with allow_writer():
         saleor_catalog.encode_originals()
         saleor_catalog.grow_catalog(args.products)
         saleor_catalog.index_catalog()
+        if args.stored_lists:
+            saleor_catalog.store_similar_lists()
+        else:
+            SimilarProductList.objects.all().delete()
         saleor_catalog.generate_events(
             args.events if args.events is not None else 10 * args.products, CHANNEL
         )
-        warm = saleor_catalog.warm_guests(CHANNEL, 20)
+        warm = saleor_catalog.warm_guests(CHANNEL, 20, stored_lists=args.stored_lists)
         saleor_catalog.refresh_popularity()  # what beat does every five minutes
     slugs = list(Product.objects.order_by("?").values_list("slug", flat=True)[:50])
     variables = {

@@ -204,6 +204,18 @@ def index_catalog() -> None:
         cursor.execute(f"ANALYZE {ProductVector._meta.db_table}")
 
 
+def store_similar_lists() -> int:
+    """What the rebuild task does after a switch: every product's similar list."""
+    from saleor_personalization.saleor_adapter import catalog_jobs, services
+
+    config = services.load_config() or services.PersonalizationConfig()
+    done = 0
+    while chunk := catalog_jobs.refresh_similar_lists(config, limit=5000):
+        done += chunk
+        log(f"similar lists: {done}")
+    return done
+
+
 def generate_events(total: int, channel_slug: str, seed: int = 5) -> int:
     """Top the event table up to ``total`` rows: Zipf-popular products, a mix of types."""
     from django.db import connection
@@ -245,8 +257,11 @@ def generate_events(total: int, channel_slug: str, seed: int = 5) -> int:
     return written
 
 
-def warm_guests(channel_slug: str, count: int, views: int = 3, seed: int = 3) -> list[str]:
-    """Guests with a few tracked views each (profiles updated as the storefront's events do)."""
+def warm_guests(
+    channel_slug: str, count: int, views: int = 3, seed: int = 3, stored_lists: bool = True
+) -> list[str]:
+    """Guests with a few tracked views each (profiles updated as the storefront's events
+    do), and with ``stored_lists`` their lists computed as the worker does after them."""
     from django.utils import timezone
     from saleor.product.models import Product
     from saleor_personalization.engine.events import Event, EventType
@@ -265,6 +280,8 @@ def warm_guests(channel_slug: str, count: int, views: int = 3, seed: int = 3) ->
                 config, Event(key, product_id, EventType.VIEW, timezone.now(), channel_slug)
             )
         guests.append(key.removeprefix("anon:"))
+    if stored_lists:
+        services.refresh_shopper_lists(config, [f"anon:{guest}" for guest in guests])
     return guests
 
 

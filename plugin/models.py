@@ -66,6 +66,35 @@ class ProductVector(models.Model):
         indexes = [models.Index(fields=["product_id"], name="personalization_vector_pid")]
 
 
+class SimilarProductList(models.Model):
+    """A product's most similar products, ranked and diversified ahead of time.
+
+    Unfiltered and shop-wide: serving keeps the first ``k`` entries the channel can
+    sell, in this order, and searches live when fewer than ``k`` pass or the list
+    is missing. ``computed_at`` is cleared when a product near it changes, so the
+    sweep recomputes it.
+    """
+
+    space = models.ForeignKey(
+        EmbeddingSpace, on_delete=models.CASCADE, related_name="similar_lists"
+    )
+    product_id = models.BigIntegerField()
+    product_ids = ArrayField(models.BigIntegerField())
+    scores = ArrayField(models.FloatField())
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "personalization_similar_list"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["space", "product_id"], name="personalization_similar_unique_product"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["space", "computed_at"], name="personalization_similar_stale"),
+        ]
+
+
 class RecommendationList(models.Model):
     """A list served to a shopper, so later clicks and purchases can be traced to it."""
 
@@ -106,7 +135,9 @@ class InteractionEvent(models.Model):
 
 
 class ShopperProfile(models.Model):
-    """Long-term preference as a decayed running sum, per shopper and embedding space."""
+    """Long-term preference as a decayed running sum, per shopper and embedding space,
+    and the ranked lists a worker computed from it (valid while ``lists_for`` equals
+    ``updated_at``, i.e. until the profile next changes)."""
 
     shopper_key = models.CharField(max_length=128)
     space = models.ForeignKey(EmbeddingSpace, on_delete=models.CASCADE, related_name="profiles")
@@ -115,6 +146,11 @@ class ShopperProfile(models.Model):
     as_of = models.DateTimeField()
     event_count = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    # Entries are [product id, score, reason kind, reason product id, reason event type].
+    session_list = models.JSONField(null=True, blank=True)
+    lasting_list = models.JSONField(null=True, blank=True)
+    session_until = models.DateTimeField(null=True, blank=True)
+    lists_for = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "personalization_shopper_profile"

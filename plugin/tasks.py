@@ -162,7 +162,22 @@ def rebuild_catalog_vectors(config: dict | None = None, missing_only: bool = Fal
                 return {"abandoned": str(abandoned)}
     if stats is None:
         return {"skipped": "a rebuild is already running"}
-    return {"encoded": stats.encoded, "unchanged": stats.unchanged}
+    with _writer(), failures_recorded("similar_lists"):
+        listed = catalog_jobs.refresh_similar_lists(current)
+    return {"encoded": stats.encoded, "unchanged": stats.unchanged, "similar_lists": listed}
+
+
+@shared_task(queue=REBUILD_QUEUE, **RETRY)
+def refresh_similar_lists(limit: int = 5000) -> dict:
+    """Periodic: recompute similar lists that are missing, stale (a product near them
+    changed) or a day old, ``limit`` at most per run (see sample_config)."""
+    from .saleor_adapter import catalog_jobs
+
+    def refresh(config: PersonalizationConfig) -> dict:
+        with failures_recorded("similar_lists"):
+            return {"computed": catalog_jobs.refresh_similar_lists(config, limit)}
+
+    return _when_active(refresh)
 
 
 @shared_task(queue=QUEUE, **RETRY)
@@ -185,6 +200,18 @@ def record_checkout_additions(checkout_token: str) -> dict:
     return _when_active(
         lambda config: {"recorded": shopper_jobs.record_checkout(config, checkout_token)}
     )
+
+
+@shared_task(queue=QUEUE, **RETRY)
+def refresh_shopper_lists(shopper_key: str) -> dict:
+    """A shopper's profile changed (an event from the storefront, a merge): recompute
+    the lists their reads pick from."""
+    from .saleor_adapter import services
+
+    def refresh(config: PersonalizationConfig) -> dict:
+        return {"stored": services.refresh_shopper_lists(config, [shopper_key])}
+
+    return _when_active(refresh)
 
 
 @shared_task(queue=QUEUE, **RETRY)

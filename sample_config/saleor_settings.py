@@ -34,6 +34,9 @@ CELERY_TASK_ROUTES = {
     "saleor_personalization.tasks.rebuild_catalog_vectors": {
         "queue": PERSONALIZATION_REBUILD_QUEUE
     },
+    "saleor_personalization.tasks.refresh_similar_lists": {
+        "queue": PERSONALIZATION_REBUILD_QUEUE
+    },
     "saleor_personalization.tasks.*": {"queue": PERSONALIZATION_QUEUE},
 }
 
@@ -56,6 +59,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "saleor_personalization.tasks.refresh_popularity",
         "schedule": datetime.timedelta(minutes=5),
         "options": {"queue": PERSONALIZATION_QUEUE, "expires": 240},
+    },
+    # Product pages read precomputed similar lists; those a changed product may
+    # belong in, and any a day old, are recomputed here (the rebuild queue: long work).
+    "personalization-refresh-similar-lists": {
+        "task": "saleor_personalization.tasks.refresh_similar_lists",
+        "schedule": datetime.timedelta(minutes=5),
+        "kwargs": {"limit": 5000},
+        "options": {"queue": PERSONALIZATION_REBUILD_QUEUE, "expires": 240},
     },
     # Histories of accounts deleted while the plugin was switched off.
     "personalization-forget-deleted-customers": {

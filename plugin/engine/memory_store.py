@@ -19,7 +19,7 @@ import numpy as np
 
 from .events import Event
 from .filters import CandidateFilter
-from .ports import Neighbor
+from .ports import Neighbor, Recommendation, ShopperLists
 from .profiles import LongTermState
 
 # As in the PostgreSQL store: events older than this many half-lives are not summed.
@@ -56,6 +56,9 @@ class MemoryStore:
         self._profiles: dict[str, LongTermState] = {}
         self._lists: dict[str, _ServedList] = {}
         self._popularity: dict[str, dict[int, float]] = {}
+        self._similar: dict[int, list[tuple[int, float]]] = {}
+        # Lists with the profile they were computed from: valid while it is current.
+        self._shopper_lists: dict[str, tuple[LongTermState, ShopperLists]] = {}
         self._versions = itertools.count()
 
     # -- product vectors ----------------------------------------------------------
@@ -90,10 +93,11 @@ class MemoryStore:
         }
 
     def delete_products(self, product_ids: Iterable[int]) -> None:
-        """Remove products: their vectors and their events."""
+        """Remove products: their vectors, similar lists and events."""
         ids = {int(pid) for pid in product_ids}
         for pid in ids:
             self._vectors.pop(pid, None)
+            self._similar.pop(pid, None)
         self._events = [e for e in self._events if e.product_id not in ids]
 
     def nearest(
@@ -121,6 +125,26 @@ class MemoryStore:
             for source in product_ids
             if int(source) in self._vectors
         }
+
+    def stored_similar(
+        self, product_ids: Sequence[int], k: int, candidate_filter: CandidateFilter
+    ) -> dict[int, list[tuple[int, float]]]:
+        _check_k(k)
+        _check_filter(candidate_filter)
+        found = {}
+        for source in product_ids:
+            passing = [
+                (pid, score)
+                for pid, score in self._similar.get(int(source), [])
+                if pid in self._vectors and candidate_filter.allows(pid)
+            ]
+            if len(passing) >= k:
+                found[int(source)] = passing[:k]
+        return found
+
+    def save_similar(self, lists: Mapping[int, Sequence[tuple[int, float]]]) -> None:
+        for source, entries in lists.items():
+            self._similar[int(source)] = [(int(pid), float(score)) for pid, score in entries]
 
     def newest(self, k: int, candidate_filter: CandidateFilter) -> list[int]:
         candidates = self._candidates(candidate_filter)
@@ -262,6 +286,28 @@ class MemoryStore:
 
     def load_profile(self, shopper_key: str) -> LongTermState | None:
         return self._profiles.get(shopper_key)
+
+    def save_shopper_lists(self, shopper_key: str, lists: ShopperLists | None) -> None:
+        profile = self._profiles.get(shopper_key)
+        if lists is None or profile is None:
+            self._shopper_lists.pop(shopper_key, None)
+        else:
+            self._shopper_lists[shopper_key] = (profile, lists)
+
+    def stored_recommendations(
+        self, shopper_key: str, now: datetime, candidate_filter: CandidateFilter
+    ) -> list[Recommendation] | None:
+        _check_filter(candidate_filter)
+        profile, lists = self._shopper_lists.get(shopper_key, (None, None))
+        if lists is None or profile is not self._profiles.get(shopper_key):
+            return None
+        in_session = lists.session_until is not None and now <= lists.session_until
+        chosen = (lists.session if in_session else lists.lasting) or []
+        return [
+            item
+            for item in chosen
+            if item.product_id in self._vectors and candidate_filter.allows(item.product_id)
+        ]
 
     def update_profile(
         self,

@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from .events import Event
+from .explain import Reason
 from .filters import CandidateFilter
 from .profiles import LongTermState
 
@@ -24,6 +25,27 @@ class Neighbor:
     product_id: int
     similarity: float
     vector: np.ndarray
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    product_id: int
+    score: float
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class ShopperLists:
+    """A shopper's ranked lists, computed where events are processed, served by reads.
+
+    Unfiltered and shop-wide: a read keeps the entries its channel can sell. While
+    the visit lasts (until ``session_until``) the ``session`` list holds; after it,
+    ``lasting`` (the long-term taste alone, which time does not reorder).
+    """
+
+    session: list[Recommendation] | None
+    lasting: list[Recommendation] | None
+    session_until: datetime | None
 
 
 class UnknownProductError(LookupError):
@@ -107,7 +129,33 @@ class ProfileStore(Protocol):
     def load_profile(self, shopper_key: str) -> LongTermState | None: ...
 
 
-class RecommendationStore(ProductVectorStore, InteractionStore, ProfileStore, Protocol):
+class SimilarListStore(Protocol):
+    def stored_similar(
+        self, product_ids: Sequence[int], k: int, candidate_filter: CandidateFilter
+    ) -> dict[int, list[tuple[int, float]]]:
+        """The first ``k`` entries passing the filter of each product's stored similar
+        list, as (product id, score), in stored order; products whose list is missing
+        or has fewer than ``k`` passing entries are absent."""
+
+    def save_similar(self, lists: Mapping[int, Sequence[tuple[int, float]]]) -> None:
+        """Store (replace) products' ranked similar lists."""
+
+
+class ShopperListStore(Protocol):
+    def save_shopper_lists(self, shopper_key: str, lists: ShopperLists | None) -> None:
+        """Store the lists computed from the shopper's current profile (None clears them).
+
+        They stay valid until the profile next changes."""
+
+    def stored_recommendations(
+        self, shopper_key: str, now: datetime, candidate_filter: CandidateFilter
+    ) -> list[Recommendation] | None:
+        """The valid stored list for ``now`` (the visit's until it ends, then the
+        lasting one), only its entries passing the filter, in stored order; None
+        when nothing valid is stored (never computed, or the profile changed since)."""
+
+
+class RecommendationStore(ProductVectorStore, InteractionStore, ProfileStore, SimilarListStore, ShopperListStore, Protocol):
     """Everything :class:`~saleor_personalization.engine.recommender.Recommender` uses."""
 
     def save_list(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -13,13 +13,24 @@ from .diversity import mmr
 from .events import Event, EventType
 from .explain import Reason, ReasonKind, attribute, strongest_events
 from .filters import NO_FILTER, CandidateFilter
-from .ports import Neighbor, RecommendationStore, UnknownProductError
+from .ports import (
+    Neighbor,
+    Recommendation,
+    RecommendationStore,
+    ShopperLists,
+    UnknownProductError,
+)
 from .profiles import ProfileConfig
 
 MAX_RESULTS = 100
 
 
 SIMILAR_POOL_PER_RESULT = 5
+# Entries kept per product in a stored similar list: room for a channel's filter to
+# drop most of them and still fill a product page's or a listing card's few slots.
+SIMILAR_LIST_LENGTH = 40
+# Entries kept per stored shopper list (see :meth:`Recommender.save_shopper_lists`).
+SHOPPER_LIST_LENGTH = 50
 
 
 @dataclass(frozen=True)
@@ -57,13 +68,6 @@ class RankingConfig:
             raise ValueError(f"history_limit must be at least 1, got {self.history_limit}")
         if self.popularity_half_life_days <= 0:
             raise ValueError("popularity_half_life_days must be positive")
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    product_id: int
-    score: float
-    reason: Reason
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,29 @@ class Recommender:
     ) -> RecommendationList:
         """Top-``k`` products for a shopper (or a guest with no key) in ``channel``."""
         _check_k(k)
+        if shopper_key and context_product_id is None:
+            stored = self.store.stored_recommendations(shopper_key, self.clock(), candidate_filter)
+            items = self._pick_stored(stored, k) if stored is not None else []
+            if len(items) == k:
+                list_id = None
+                if remember:
+                    list_id = self.store.save_list(
+                        shopper_key, channel, [i.product_id for i in items], None
+                    )
+                return RecommendationList(list_id, shopper_key, channel, items)
+        return self._recommend_live(
+            shopper_key, channel, k, context_product_id, candidate_filter, remember
+        )
+
+    def _recommend_live(
+        self,
+        shopper_key: str | None,
+        channel: str,
+        k: int,
+        context_product_id: int | None,
+        candidate_filter: CandidateFilter,
+        remember: bool,
+    ) -> RecommendationList:
         config = self.ranking_config
         history = self.store.history(shopper_key, config.history_limit) if shopper_key else []
         wanted = {e.product_id for e in history}
@@ -187,6 +214,55 @@ class Recommender:
             )
         return RecommendationList(list_id, shopper_key, channel, items)
 
+    def shopper_lists(
+        self, shopper_key: str, length: int = SHOPPER_LIST_LENGTH
+    ) -> ShopperLists | None:
+        """The shopper's lists to store (see :class:`ShopperLists`); None without history."""
+        history = self.store.history(shopper_key, self.ranking_config.history_limit)
+        if not history:
+            return None
+        vectors = self.store.vectors(sorted({e.product_id for e in history}))
+        state = self.store.load_profile(shopper_key)
+        if state is None:
+            state = profiles.long_term(history, vectors, self.profile_config)
+        lasting_query = state.preference() if state is not None else None
+        now = self.clock()
+        session_query = self._query(shopper_key, history, vectors, None, state)
+        newest = max(e.occurred_at for e in history)
+        session_until = newest + timedelta(minutes=self.profile_config.session_gap_minutes)
+        in_session = session_query is not None and now <= session_until
+        excluded = NO_FILTER.excluding(self._excluded(history, None))
+
+        def ranked(query: np.ndarray | None) -> list[Recommendation] | None:
+            if query is None:
+                return None
+            pool = max(self.ranking_config.candidate_pool, length)
+            neighbors = self.store.nearest(query, pool, excluded)
+            return self._rerank(neighbors, length, history, vectors, None, None)
+
+        lasting = ranked(lasting_query)
+        if not in_session:
+            return ShopperLists(None, lasting, None)
+        # Without a long-term profile the visit's list is all there is.
+        same = lasting_query is not None and np.array_equal(session_query, lasting_query)
+        session = lasting if same else ranked(session_query)
+        return ShopperLists(session, lasting, session_until)
+
+    def save_shopper_lists(self, shopper_key: str) -> ShopperLists | None:
+        """Compute and store the shopper's lists (a worker's job after each event)."""
+        lists = self.shopper_lists(shopper_key)
+        self.store.save_shopper_lists(shopper_key, lists)
+        return lists
+
+    def _pick_stored(self, stored: Sequence[Recommendation], k: int) -> list[Recommendation]:
+        """The list a live ranking gives from stored entries: new products first, then
+        at most :attr:`RankingConfig.seen_share` of ``k`` seen ones as reminders."""
+        new = [i for i in stored if i.reason.kind is not ReasonKind.SEEN]
+        seen = [i for i in stored if i.reason.kind is ReasonKind.SEEN]
+        reminders = min(int(k * self.ranking_config.seen_share), len(seen))
+        picked = new[: k - reminders]
+        return picked + seen[: k - len(picked)]
+
     def similar_products(
         self,
         product_id: int,
@@ -212,6 +288,44 @@ class Recommender:
     ) -> dict[int, list[Recommendation]]:
         """:meth:`similar_products` for a page of products at once; unknown ids map to []."""
         _check_k(k)
+        stored = self.store.stored_similar(list(product_ids), k, candidate_filter)
+        results = {
+            product_id: [
+                Recommendation(pid, score, Reason(ReasonKind.CONTEXT, product_id=product_id))
+                for pid, score in entries
+            ]
+            for product_id, entries in stored.items()
+        }
+        missing = [pid for pid in product_ids if pid not in stored]
+        if missing:
+            results.update(self._similar_live(missing, k, candidate_filter, channel))
+        return results
+
+    def similar_lists(
+        self, product_ids: Sequence[int], length: int = SIMILAR_LIST_LENGTH
+    ) -> dict[int, list[Recommendation]]:
+        """Each product's similar list for the store: unfiltered, shop-wide popularity.
+
+        Serving keeps the first entries a channel can sell; a filter that leaves
+        fewer than it needs sends that product to a live search instead.
+        """
+        return self._similar_live(list(product_ids), length, NO_FILTER, None)
+
+    def save_similar_lists(self, product_ids: Sequence[int]) -> int:
+        """Compute and store the similar lists of these products; returns how many."""
+        lists = self.similar_lists(product_ids)
+        self.store.save_similar(
+            {pid: [(i.product_id, i.score) for i in items] for pid, items in lists.items()}
+        )
+        return len(lists)
+
+    def _similar_live(
+        self,
+        product_ids: Sequence[int],
+        k: int,
+        candidate_filter: CandidateFilter,
+        channel: str | None,
+    ) -> dict[int, list[Recommendation]]:
         neighbors = self.store.nearest_many(
             list(product_ids), self._similar_pool(k), candidate_filter
         )
@@ -250,11 +364,13 @@ class Recommender:
         history: Sequence[Event],
         vectors: dict[int, np.ndarray],
         context: np.ndarray | None,
+        state: profiles.LongTermState | None = None,
     ) -> np.ndarray | None:
         config = self.profile_config
         long_vector = None
         if history:
-            state = self.store.load_profile(shopper_key) if shopper_key else None
+            if state is None and shopper_key:
+                state = self.store.load_profile(shopper_key)
             if state is None:
                 # No stored profile (events kept before anything was indexed, or
                 # under another model): computed from the history already read, not

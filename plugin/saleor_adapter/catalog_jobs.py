@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ..engine.indexing import IndexStats
 from ..models import PendingRefresh, ProductVector
+from ..store import similar_lists
 from ..store.catalog_index import current_space, index_products, rebuild_catalog
 from . import services
 from .config import PersonalizationConfig
@@ -70,7 +71,35 @@ def refresh_products(config: PersonalizationConfig, product_ids: Sequence[int]) 
     ).update(updated_at=checked_at)
     # A product marked again while we worked keeps its mark.
     PendingRefresh.objects.filter(product_id__in=ids, marked_at__lte=checked_at).delete()
+    # A list names the products of its own time; the neighbours' lists are the
+    # periodic refresh's work (see :func:`refresh_similar_lists`).
+    services.recommender(config, space).save_similar_lists(
+        sorted(set(ids) - missing)
+    )
+    similar_lists.mark_near_stale(space, ids)
     return stats
+
+
+# Similar lists computed per search statement (one LATERAL search per product).
+SIMILAR_CHUNK = 200
+
+
+def refresh_similar_lists(config: PersonalizationConfig, limit: int | None = None) -> int:
+    """Compute the live space's missing, stale or old similar lists, ``limit`` at
+    most (all when None); returns how many. Serving searches live meanwhile."""
+    space = current_space()
+    if space is None or space.model_name != services.encoder_config(config).model:
+        return 0
+    engine = services.recommender(config, space)
+    done = 0
+    while limit is None or done < limit:
+        chunk = SIMILAR_CHUNK if limit is None else min(SIMILAR_CHUNK, limit - done)
+        due = similar_lists.due_products(space, chunk)
+        if not due:
+            break
+        engine.save_similar_lists(due)
+        done += len(due)
+    return done
 
 
 def refresh_marked(config: PersonalizationConfig, product_ids: Iterable[int]) -> int:

@@ -23,6 +23,7 @@ JOB_NAMES = {
     "rebuild": "reading the whole catalog",
     "refresh": "reading changed products",
     "sweep": "periodic refresh",
+    "similar_lists": "computing similar products",
 }
 _MESSAGE_MAX = 500
 

@@ -56,9 +56,10 @@ def encoder_config(config: PersonalizationConfig) -> EncoderConfig:
     return EncoderConfig(model=config.embedding_model)
 
 
-def recommender(config: PersonalizationConfig) -> Recommender:
+def recommender(config: PersonalizationConfig, space=None) -> Recommender:
+    """The engine on the active space (or ``space``) with the merchant's ranking settings."""
     return Recommender(
-        DjangoStore(),
+        DjangoStore(space),
         ranking_config=RankingConfig(
             diversity=config.diversity,
             exclude_purchased=config.exclude_purchased,
@@ -164,6 +165,30 @@ def track(config: PersonalizationConfig, event: Event) -> bool:
         return DjangoStore().record(event)
 
 
+def refresh_shopper_lists(config: PersonalizationConfig, shopper_keys: Iterable[str]) -> int:
+    """Recompute the stored lists of these shoppers (where events are processed, so
+    that reads only pick from them); returns how many shoppers have lists now."""
+    from ..store import NoActiveSpaceError
+
+    engine = recommender(config)
+    stored = 0
+    for key in sorted(set(shopper_keys)):
+        try:
+            stored += engine.save_shopper_lists(key) is not None
+        except NoActiveSpaceError:
+            return 0  # nothing indexed yet: reads rank live
+    return stored
+
+
+def enqueue_shopper_lists(shopper_key: str) -> None:
+    """Have a worker recompute the shopper's lists once this transaction commits;
+    until then reads rank live (the stored lists no longer match the profile)."""
+    from .. import tasks
+    from .hooks import enqueue_on_commit
+
+    enqueue_on_commit(tasks.refresh_shopper_lists, shopper_key)
+
+
 def refresh_popularity(config: PersonalizationConfig) -> int:
     return recommender(config).refresh_popularity()
 
@@ -183,7 +208,8 @@ def merge_shoppers(config: PersonalizationConfig, source_key: str, target_key: s
     try:
         engine.rebuild_profile(target_key)
     except NoActiveSpaceError:
-        pass  # nothing indexed yet: the profile is built on first use
+        return  # nothing indexed yet: the profile is built on first use
+    enqueue_shopper_lists(target_key)
 
 
 def forget_shopper(shopper_key: str) -> None:

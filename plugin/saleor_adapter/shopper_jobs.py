@@ -140,6 +140,7 @@ def withdraw_purchases(config: PersonalizationConfig, source_refs: Sequence[str]
         for shopper in shoppers:
             try:
                 engine.rebuild_profile(shopper)
+                engine.save_shopper_lists(shopper)
             except NoActiveSpaceError:
                 break  # nothing indexed yet: no profile to correct
     return per_model.get(InteractionEvent._meta.label, 0)
@@ -265,6 +266,7 @@ def _track_all(
     known = set(
         InteractionEvent.objects.filter(source_ref__in=refs).values_list("source_ref", flat=True)
     )
+    changed: set[str] = set()
     for event in events:
         if event.source_ref in known:
             stats.already_recorded += 1
@@ -272,6 +274,8 @@ def _track_all(
         with transaction.atomic():
             if services.track(config, event):
                 stats.recorded += 1
+                changed.add(event.shopper_key)
             else:
                 stats.already_recorded += 1
+    services.refresh_shopper_lists(config, changed)
     return stats

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from ..engine.events import Event, EventType
+from ..engine.explain import Reason, ReasonKind
 from ..engine.filters import CandidateFilter
-from ..engine.ports import Neighbor
+from ..engine.ports import Neighbor, Recommendation, ShopperLists
 from ..engine.profiles import LongTermState
 from ..models import (
     EmbeddingSpace,
@@ -20,6 +24,7 @@ from ..models import (
     ProductVector,
     RecommendationList,
     ShopperProfile,
+    SimilarProductList,
 )
 from ..ttl_cache import TtlCache
 from . import spaces, vector_search
@@ -30,6 +35,8 @@ _POPULARITY_HORIZON_HALF_LIVES = 10
 _TOP_POPULARITY_TTL_SECONDS = 300
 _TOP_POPULARITY: dict[tuple, tuple[float, datetime]] = {}
 _POPULARITY_TABLE = ProductPopularity._meta.db_table
+_SIMILAR_TABLE = SimilarProductList._meta.db_table
+_SPACE_TABLE = EmbeddingSpace._meta.db_table
 _MAX_CACHED_SCOPES = 1024
 # Whether a channel has a popularity snapshot, per process; a channel without one
 # (never refreshed, or no events) is served by summing its events.
@@ -71,6 +78,56 @@ class DjangoStore:
     ) -> dict[int, list[Neighbor]]:
         return vector_search.nearest_many(
             self.space, product_ids, k, candidate_filter, self.search_settings
+        )
+
+    def stored_similar(
+        self, product_ids: Sequence[int], k: int, candidate_filter: CandidateFilter
+    ) -> dict[int, list[tuple[int, float]]]:
+        """One statement for a page of products. Without a pinned space it reads the
+        active one's lists in the same statement, so a page that needs no live search
+        costs a single round trip."""
+        if not product_ids:
+            return {}
+        where, params = vector_search.filter_sql(candidate_filter, "u.id")
+        space = self._space_sql()
+        # An entry whose product lost its vector (deleted) is skipped like a filtered one.
+        sql = (
+            f"SELECT s.product_id, n.ids, n.scores FROM {_SIMILAR_TABLE} s "
+            "CROSS JOIN LATERAL (SELECT array_agg(u.id ORDER BY u.ord) AS ids, "
+            "  array_agg(u.score ORDER BY u.ord) AS scores FROM ("
+            "    SELECT u.id, u.score, u.ord "
+            "    FROM unnest(s.product_ids, s.scores) WITH ORDINALITY AS u(id, score, ord) "
+            f"   WHERE EXISTS (SELECT 1 FROM {vector_search.TABLE} v "
+            "      WHERE v.space_id = s.space_id AND v.product_id = u.id)"
+            f"{where} ORDER BY u.ord LIMIT %s) u) n "
+            f"WHERE s.space_id = {space} AND s.product_id = ANY(%s::bigint[]) "
+            "AND cardinality(n.ids) >= %s"
+        )
+        ids = "{" + ",".join(str(int(pid)) for pid in product_ids) + "}"
+        with read_connection().cursor() as cursor:
+            cursor.execute(sql, [*params, int(k), ids, int(k)])
+            return {
+                int(source): [(int(pid), float(score)) for pid, score in zip(found, scores)]
+                for source, found, scores in cursor.fetchall()
+            }
+
+    def save_similar(self, lists: Mapping[int, Sequence[tuple[int, float]]]) -> None:
+        now = timezone.now()
+        SimilarProductList.objects.bulk_create(
+            [
+                SimilarProductList(
+                    space=self.space,
+                    product_id=int(source),
+                    product_ids=[int(pid) for pid, _ in entries],
+                    scores=[float(score) for _, score in entries],
+                    computed_at=now,
+                )
+                for source, entries in lists.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["space", "product_id"],
+            update_fields=["product_ids", "scores", "computed_at"],
+            batch_size=1000,
         )
 
     def vectors(self, product_ids: Sequence[int]) -> dict[int, np.ndarray]:
@@ -124,6 +181,7 @@ class DjangoStore:
         ids = list(product_ids)
         with transaction.atomic():
             ProductVector.objects.filter(product_id__in=ids).delete()
+            SimilarProductList.objects.filter(product_id__in=ids).delete()
             InteractionEvent.objects.filter(product_id__in=ids).delete()
 
     # -- interactions ---------------------------------------------------------------
@@ -320,6 +378,46 @@ class DjangoStore:
         )
         return _state(row) if row is not None else None
 
+    def save_shopper_lists(self, shopper_key: str, lists: ShopperLists | None) -> None:
+        # A plain UPDATE leaves ``updated_at`` alone: the lists are valid for the
+        # profile as it is now, and a later profile change invalidates them.
+        ShopperProfile.objects.filter(shopper_key=shopper_key, space=self.space).update(
+            session_list=_entries(lists.session) if lists is not None else None,
+            lasting_list=_entries(lists.lasting) if lists is not None else None,
+            session_until=lists.session_until if lists is not None else None,
+            lists_for=F("updated_at") if lists is not None else None,
+        )
+
+    def stored_recommendations(
+        self, shopper_key: str, now: datetime, candidate_filter: CandidateFilter
+    ) -> list[Recommendation] | None:
+        """One statement: the profile row, its list for ``now`` and the filter."""
+        entry_id = "(e.value->>0)::bigint"
+        where, params = vector_search.filter_sql(candidate_filter, entry_id)
+        sql = (
+            "SELECT e.value FROM "
+            f"{ShopperProfile._meta.db_table} p LEFT JOIN LATERAL ("
+            "  SELECT e.value, e.ord FROM jsonb_array_elements(CASE WHEN p.session_until >= %s "
+            "    THEN p.session_list ELSE p.lasting_list END) WITH ORDINALITY AS e(value, ord) "
+            f"  WHERE EXISTS (SELECT 1 FROM {vector_search.TABLE} v "
+            f"    WHERE v.space_id = p.space_id AND v.product_id = {entry_id}){where}"
+            ") e ON true "
+            f"WHERE p.shopper_key = %s AND p.space_id = {self._space_sql()} "
+            "AND p.lists_for = p.updated_at ORDER BY e.ord"
+        )
+        with read_connection().cursor() as cursor:
+            cursor.execute(sql, [now, *params, shopper_key])
+            rows = cursor.fetchall()
+        if not rows:
+            return None
+        return [_recommendation(value) for (value,) in rows if value is not None]
+
+    def _space_sql(self) -> str:
+        """The pinned space's id, or the active one's as a subquery (no extra round trip)."""
+        if self._space is not None:
+            return str(int(self._space.pk))
+        return f"(SELECT id FROM {_SPACE_TABLE} WHERE status = 'active')"
+
     def update_profile(
         self,
         shopper_key: str,
@@ -396,6 +494,33 @@ def _popularity_query(
         sql += " AND e.channel = %s"
         params.append(channel)
     return sql, params
+
+
+def _entries(items: Sequence[Recommendation] | None) -> list | None:
+    if items is None:
+        return None
+    return [
+        [
+            i.product_id,
+            i.score,
+            i.reason.kind.value,
+            i.reason.product_id,
+            i.reason.event_type.value if i.reason.event_type is not None else None,
+        ]
+        for i in items
+    ]
+
+
+def _recommendation(entry) -> Recommendation:
+    if isinstance(entry, str):  # a driver that leaves jsonb as text
+        entry = json.loads(entry)
+    product_id, score, kind, source, event_type = entry
+    reason = Reason(
+        ReasonKind(kind),
+        product_id=source,
+        event_type=EventType(event_type) if event_type is not None else None,
+    )
+    return Recommendation(int(product_id), float(score), reason)
 
 
 def _state(row: ShopperProfile) -> LongTermState:

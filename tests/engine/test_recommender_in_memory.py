@@ -153,3 +153,70 @@ def test_a_sql_condition_needs_the_sql_store(store):
     sellable = CandidateFilter(condition=SqlCondition("{product_id} > %s", (0,)))
     with pytest.raises(ValueError, match="cannot evaluate a SqlCondition"):
         recommender(store).recommend(None, "web", 3, candidate_filter=sellable)
+
+
+def test_stored_similar_lists_serve_a_page_and_a_narrow_filter_searches_live(store):
+    rec = recommender(store)
+    live = {pid: ids(items) for pid, items in rec.similar_products_many([1, 21], 3).items()}
+    assert rec.save_similar_lists([1, 21]) == 2
+    stored = rec.similar_products_many([1, 21], 3)
+    assert {pid: ids(items) for pid, items in stored.items()} == live
+    assert all(
+        i.reason.kind is ReasonKind.CONTEXT and i.reason.product_id == pid
+        for pid, items in stored.items()
+        for i in items
+    )
+    # A product added since (closer to 21 than any) appears once 21's list is recomputed.
+    store.upsert_vectors([(25, "25", product_vector("camping", {1: 0.29}))])
+    assert ids(rec.similar_products_many([21], 1)[21]) == [22]
+    rec.save_similar_lists([21])
+    assert ids(rec.similar_products_many([21], 1)[21]) == [25]
+    # A filter leaving fewer than k of the stored list is searched live, and still gives k.
+    narrow = CandidateFilter.allow([2, 3, 14])
+    assert ids(rec.similar_products_many([1], 3, narrow)[1]) == ids(
+        rec.similar_products(1, 3, narrow)
+    )
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_stored_shopper_lists_serve_what_a_live_ranking_gives_until_the_next_event(store):
+    clock = Clock(NOW)
+    rec = Recommender(store, clock=clock)
+    for minutes_ago, pid, kind in [(60 * 24 * 3, 31, "purchase"), (4, 1, "view"), (2, 2, "view")]:
+        track(rec, "u:1", pid, kind, minutes_ago)
+    live = rec.recommend("u:1", "web", 6).items
+    assert {i.reason.kind for i in live} >= {ReasonKind.HISTORY, ReasonKind.SEEN}
+
+    lists = rec.save_shopper_lists("u:1")
+    assert lists.session_until == NOW + timedelta(minutes=28)
+    assert store.stored_recommendations("u:1", NOW, CandidateFilter()) is not None
+    assert rec.recommend("u:1", "web", 6).items == live
+    # After the visit: the lasting list, as a live ranking without the visit gives it.
+    clock.now = NOW + timedelta(hours=2)
+    after_visit = rec.recommend("u:1", "web", 6).items
+    store.save_shopper_lists("u:1", None)
+    # (Scores differ a little: popularity decayed over the two hours.)
+    assert ids(rec.recommend("u:1", "web", 6).items) == ids(after_visit) != ids(live)
+    # One more event: the stored lists no longer hold, the live ranking serves at once.
+    rec.save_shopper_lists("u:1")
+    track(rec, "u:1", 12, "add_to_cart", -120)
+    assert store.stored_recommendations("u:1", clock.now, CandidateFilter()) is None
+    assert ids(rec.recommend("u:1", "web", 3).items)[0] in {11, 13, 14}
+
+
+def test_a_stored_list_too_short_after_the_filter_is_served_live(store):
+    rec = recommender(store)
+    track(rec, "u:1", 1, "view", 5)
+    rec.save_shopper_lists("u:1")
+    narrow = CandidateFilter.allow([13, 22, 31])
+    assert len(store.stored_recommendations("u:1", NOW, narrow)) == 3
+    assert ids(rec.recommend("u:1", "web", 3, candidate_filter=narrow).items) == [22, 31, 13]
+    assert ids(rec.recommend("u:1", "web", 3, candidate_filter=CandidateFilter.allow([13]))
+               .items)[:1] == [13]

@@ -84,6 +84,24 @@ else:
 
         return configure
 
+    @pytest.fixture(autouse=True)
+    def replica_savepoints_through_the_writer(monkeypatch):
+        """Saleor's test replica is the writer's connection under another name, sharing
+        its transaction, so a transaction block on the replica alias (a search's SET
+        LOCAL) becomes a savepoint on the writer, which its writer guard refuses unless
+        an earlier test left the guard open. A real replica begins a transaction of
+        its own; let those savepoints through, so no test depends on the order."""
+        from saleor.core.db.connection import allow_writer
+        from saleor.tests.utils import FakeDbReplicaConnection
+
+        for name in ("savepoint", "savepoint_commit", "savepoint_rollback"):
+
+            def through_writer(self, *args, _name=name, **kwargs):
+                with allow_writer():
+                    return getattr(self.writer_conn, _name)(*args, **kwargs)
+
+            monkeypatch.setattr(FakeDbReplicaConnection, name, through_writer, raising=False)
+
     @pytest.fixture
     def personalization(settings, plugin_configuration):
         """Saleor with our plugin installed and active."""

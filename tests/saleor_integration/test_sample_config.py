@@ -33,6 +33,7 @@ def test_sample_settings_keep_saleors_beat_entries_and_add_ours():
         tasks.refresh_pending_products.name,
         tasks.forget_deleted_customers.name,
         tasks.refresh_popularity.name,
+        tasks.refresh_similar_lists.name,
     }
     sweep = ours["personalization-refresh-pending-products"]
     assert schedule(sweep["schedule"]).run_every.total_seconds() == 60
@@ -57,12 +58,14 @@ def test_sample_settings_route_every_task_of_ours_to_its_queue():
         assert task.queue in (tasks.QUEUE, tasks.REBUILD_QUEUE), task.name
 
 
-def test_only_the_whole_catalog_rebuild_goes_to_the_rebuild_queue():
+def test_only_whole_catalog_work_goes_to_the_rebuild_queue():
     """Order and checkout events never wait behind a rebuild taking hours."""
     route = MapRoute(load_sample().CELERY_TASK_ROUTES)
 
     on_rebuild_queue = [t.name for t in our_tasks() if route(t.name)["queue"] == tasks.REBUILD_QUEUE]
 
-    assert on_rebuild_queue == [tasks.rebuild_catalog_vectors.name]
+    assert sorted(on_rebuild_queue) == sorted(
+        [tasks.rebuild_catalog_vectors.name, tasks.refresh_similar_lists.name]
+    )
     assert route(tasks.sync_order_purchases.name) == {"queue": tasks.QUEUE}
     assert route(tasks.refresh_pending_products.name) == {"queue": tasks.QUEUE}

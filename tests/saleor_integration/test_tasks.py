@@ -20,6 +20,7 @@ from saleor_personalization.models import (
     InteractionEvent,
     PendingRefresh,
     ProductVector,
+    SimilarProductList,
 )
 from saleor_personalization.saleor_adapter import catalog_jobs, services, sweep
 from saleor_personalization.saleor_adapter.config import PLUGIN_ID
@@ -110,6 +111,47 @@ def test_refresh_task_encodes_changed_text_and_clears_the_mark(product, index_ca
 
     assert result == {"encoded": 1, "unchanged": 0}
     assert not PendingRefresh.objects.exists()
+
+
+def stored_lists() -> dict[int, tuple[list[int], bool]]:
+    """Each stored similar list: (its products, whether it is fresh)."""
+    return {
+        row.product_id: (row.product_ids, row.computed_at is not None)
+        for row in SimilarProductList.objects.all()
+    }
+
+
+def test_the_rebuild_stores_every_products_similar_list(products, personalization):
+    result = tasks.rebuild_catalog_vectors.delay().get()
+
+    assert result["similar_lists"] == len(products)
+    lists = stored_lists()
+    assert set(lists) == {p.id for p in products}
+    for product_id, (similar, fresh) in lists.items():
+        assert fresh and product_id not in similar
+        assert sorted(similar) == sorted({p.id for p in products} - {product_id})
+
+
+def test_a_changed_product_gets_its_list_and_its_neighbours_are_recomputed(
+    products, personalization
+):
+    tasks.rebuild_catalog_vectors.delay().get()
+    changed, *others = products
+    changed.name = "Hand-thrown stoneware mug"
+    changed.save()
+
+    tasks.refresh_product_vectors.delay([changed.id]).get()
+
+    lists = stored_lists()
+    assert lists[changed.id][1]
+    # Every other list names it, so each may now rank it elsewhere: all stale.
+    assert {pid for pid, (_similar, fresh) in lists.items() if not fresh} == {
+        p.id for p in others
+    }
+    assert tasks.refresh_similar_lists.delay(limit=2).get() == {"computed": 2}
+    assert tasks.refresh_similar_lists.delay().get() == {"computed": len(others) - 2}
+    assert all(fresh for _similar, fresh in stored_lists().values())
+    assert tasks.refresh_similar_lists.delay().get() == {"computed": 0}
 
 
 def test_refresh_task_skips_when_the_plugin_is_off(product, plugin_configuration):
@@ -323,5 +365,5 @@ def test_a_build_still_configured_at_the_end_is_switched_to(
 
     result = tasks.rebuild_catalog_vectors.delay().get()
 
-    assert result == {"encoded": len(products), "unchanged": 0}
+    assert result == {"encoded": len(products), "unchanged": 0, "similar_lists": len(products)}
     assert current_space().model_name == other_model

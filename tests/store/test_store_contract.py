@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 from saleor_personalization.engine import profiles
-from saleor_personalization.engine.events import Event
+from saleor_personalization.engine.events import Event, EventType
+from saleor_personalization.engine.explain import Reason, ReasonKind
 from saleor_personalization.engine.filters import NO_FILTER, CandidateFilter
 from saleor_personalization.engine.memory_store import MemoryStore
+from saleor_personalization.engine.ports import Recommendation, ShopperLists
 from saleor_personalization.store import DjangoStore
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -278,3 +280,70 @@ def test_a_profile_weight_that_is_not_finite_is_refused(store):
     with pytest.raises(ValueError, match="not finite"):
         store.update_profile("u:1", lambda _old: state)
     assert store.load_profile("u:1") is None
+
+
+# -- stored similar lists ------------------------------------------------------------
+
+
+def test_a_stored_similar_list_serves_its_first_k_passing_entries_in_order(store):
+    store.save_similar({1: [(5, 0.9), (3, 0.8), (7, 0.7), (2, 0.6)], 2: [(9, 0.5)]})
+    assert store.stored_similar([1, 2, 4], 2, NO_FILTER) == {1: [(5, 0.9), (3, 0.8)]}
+    # 3 is filtered out: the next entries move up, the stored order is kept.
+    passing = CandidateFilter.allow([2, 5, 7]).excluding([5])
+    assert store.stored_similar([1], 2, passing) == {1: [(7, 0.7), (2, 0.6)]}
+    # Fewer than k pass: absent, so the caller searches live.
+    assert store.stored_similar([1], 3, passing) == {}
+    store.save_similar({1: [(8, 0.4), (6, 0.3)]})
+    assert store.stored_similar([1], 2, NO_FILTER) == {1: [(8, 0.4), (6, 0.3)]}
+
+
+def test_a_stored_similar_list_skips_products_deleted_since(store):
+    store.save_similar({1: [(5, 0.9), (3, 0.8), (7, 0.7)]})
+    store.delete_products([3])
+    assert store.stored_similar([1], 2, NO_FILTER) == {1: [(5, 0.9), (7, 0.7)]}
+    store.delete_products([1])
+    assert store.stored_similar([1], 1, NO_FILTER) == {}
+
+
+# -- stored shopper lists --------------------------------------------------------------
+
+
+def entry(pid: int, kind: ReasonKind = ReasonKind.HISTORY, source: int | None = 9) -> Recommendation:
+    event = EventType.VIEW if kind in (ReasonKind.HISTORY, ReasonKind.SEEN) else None
+    return Recommendation(pid, 1.0 / pid, Reason(kind, product_id=source, event_type=event))
+
+
+def give_profile(store, key: str) -> None:
+    vector = np.eye(DIMS, dtype=np.float32)[0]
+    config = profiles.ProfileConfig()
+    store.update_profile(key, lambda s: profiles.add_event(s, vector, "view", NOW, config))
+
+
+def test_stored_shopper_lists_serve_the_visits_then_the_lasting_one_until_the_profile_changes(
+    store,
+):
+    give_profile(store, "u:1")
+    session = [entry(5), entry(3, ReasonKind.SEEN, 3), entry(7, ReasonKind.NEW, None)]
+    lasting = [entry(2), entry(4)]
+    until = NOW + timedelta(minutes=30)
+    store.save_shopper_lists("u:1", ShopperLists(session, lasting, until))
+
+    assert store.stored_recommendations("u:1", NOW, NO_FILTER) == session
+    assert store.stored_recommendations("u:1", until + timedelta(seconds=1), NO_FILTER) == lasting
+    passing = CandidateFilter.allow([3, 4, 7]).excluding([7])
+    assert store.stored_recommendations("u:1", NOW, passing) == [session[1]]
+    assert store.stored_recommendations("u:1", NOW, CandidateFilter.allow([99])) == []
+    store.delete_products([5])
+    assert store.stored_recommendations("u:1", NOW, NO_FILTER) == session[1:]
+    # Nothing stored for a shopper without a profile, or once the profile changed.
+    assert store.stored_recommendations("u:2", NOW, NO_FILTER) is None
+    give_profile(store, "u:1")
+    assert store.stored_recommendations("u:1", NOW, NO_FILTER) is None
+
+
+def test_stored_shopper_lists_without_a_visit_and_cleared(store):
+    give_profile(store, "u:1")
+    store.save_shopper_lists("u:1", ShopperLists(None, [entry(2)], None))
+    assert store.stored_recommendations("u:1", NOW, NO_FILTER) == [entry(2)]
+    store.save_shopper_lists("u:1", None)
+    assert store.stored_recommendations("u:1", NOW, NO_FILTER) is None

@@ -69,4 +69,7 @@ class RecommendationEventTrack(BaseMutation):
             recommendation_list_id=list_id,
         )
         # A product not indexed yet still gets its event (services.track keeps it).
-        return cls(tracked=services.track(config, event))
+        tracked = services.track(config, event)
+        if tracked:
+            services.enqueue_shopper_lists(shopper.key)
+        return cls(tracked=tracked)

@@ -1,0 +1,55 @@
+"""Which stored similar lists need computing: missing, marked stale, or old.
+
+A list goes stale when a product near it changes (its own list names it, or it is
+in that product's new list); the sweep and the rebuild recompute them in bounded
+batches, while serving falls back to a live search for a product without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from ..models import EmbeddingSpace, ProductVector, SimilarProductList
+
+# Lists are recomputed at least this often, so popularity's drift reaches them.
+MAX_AGE = timedelta(days=1)
+
+
+def due_products(space: EmbeddingSpace, limit: int, max_age: timedelta = MAX_AGE) -> list[int]:
+    """Products of ``space`` whose list is missing, stale or older than ``max_age``;
+    missing and stale ones first."""
+    if limit <= 0:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT v.product_id FROM {ProductVector._meta.db_table} v "
+            f"LEFT JOIN {SimilarProductList._meta.db_table} s "
+            "  ON s.space_id = v.space_id AND s.product_id = v.product_id "
+            "WHERE v.space_id = %s AND (s.computed_at IS NULL OR s.computed_at < %s) "
+            "ORDER BY s.computed_at NULLS FIRST, v.product_id LIMIT %s",
+            [space.pk, timezone.now() - max_age, int(limit)],
+        )
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+def mark_near_stale(space: EmbeddingSpace, product_ids: Sequence[int]) -> int:
+    """Mark stale the lists that name these products or that their lists name: a
+    changed product may now belong in its neighbours' lists, or no longer."""
+    if not product_ids:
+        return 0
+    ids = [int(pid) for pid in product_ids]
+    table = SimilarProductList._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET computed_at = NULL WHERE space_id = %s "
+            "AND computed_at IS NOT NULL AND NOT (product_id = ANY(%s::bigint[])) "
+            "AND (product_ids && %s::bigint[] OR product_id IN ("
+            f"  SELECT unnest(product_ids) FROM {table} "
+            "   WHERE space_id = %s AND product_id = ANY(%s::bigint[])))",
+            [space.pk, ids, ids, space.pk, ids],
+        )
+        return cursor.rowcount
