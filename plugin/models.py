@@ -16,10 +16,13 @@ from pgvector.django import VectorField
 
 
 class EmbeddingSpace(models.Model):
-    """The vectors of one embedding model. Exactly one space is active at a time.
+    """The vectors of one model. Exactly one space of each kind is active at a time.
 
-    A new model's vectors are built in a ``building`` space beside the active one
-    and switched to in one transaction, so no search ever mixes two models.
+    ``content`` spaces hold the text encoder's vectors (what every search uses
+    unless told otherwise); ``learned`` spaces hold a trained recommender's product
+    vectors (see :class:`RecommenderModel`). A new model's vectors are built in a
+    ``building`` space beside the active one and switched to in one transaction,
+    so no search ever mixes two models.
     """
 
     class Status(models.TextChoices):
@@ -27,6 +30,11 @@ class EmbeddingSpace(models.Model):
         ACTIVE = "active"
         RETIRED = "retired"
 
+    class Kind(models.TextChoices):
+        CONTENT = "content"
+        LEARNED = "learned"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CONTENT)
     model_name = models.CharField(max_length=255)
     dimensions = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.BUILDING)
@@ -37,14 +45,14 @@ class EmbeddingSpace(models.Model):
         db_table = "personalization_embedding_space"
         constraints = [
             models.UniqueConstraint(
-                fields=["status"],
+                fields=["kind"],
                 condition=Q(status="active"),
-                name="personalization_one_active_space",
+                name="personalization_one_active_space_per_kind",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.model_name} ({self.dimensions}d, {self.status})"
+        return f"{self.model_name} ({self.kind}, {self.dimensions}d, {self.status})"
 
 
 class ProductVector(models.Model):
@@ -213,3 +221,72 @@ class ProductPopularity(models.Model):
         indexes = [
             models.Index(fields=["channel", "-score"], name="personalization_popularity_top"),
         ]
+
+
+class RecommenderModel(models.Model):
+    """One trained version of the learned recommender, live or not.
+
+    Every training run gets a row (``training`` while it runs): its data window,
+    hyper-parameters, the promotion gate's numbers on the held-out newest
+    interactions (``metrics``: candidate, live model and content profile side by
+    side), time and peak memory, and the artifact itself (``weights.npz`` and
+    ``model.json`` bytes, so every worker loads it without a shared disk). At most
+    one row is ``live``; its product vectors are the active learned space. Old
+    versions lose their space and artifact (see ``store.recommender_registry``).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        TRAINING = "training"
+        LIVE = "live"
+        REJECTED = "rejected"
+        RETIRED = "retired"
+        FAILED = "failed"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(max_length=16, blank=True, default="")
+    # The text encoder whose vectors the model reads (the content space's model).
+    text_model = models.CharField(max_length=255, blank=True, default="")
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_end = models.DateTimeField(null=True, blank=True)
+    event_count = models.PositiveIntegerField(default=0)
+    shopper_count = models.PositiveIntegerField(default=0)
+    product_count = models.PositiveIntegerField(default=0)
+    # The newest event id read: "enough new events since" counts ids above it.
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    hyperparameters = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    decision = models.TextField(blank=True, default="")
+    training_seconds = models.FloatField(null=True, blank=True)
+    peak_memory_mb = models.FloatField(null=True, blank=True)
+    artifact_weights = models.BinaryField(null=True, blank=True)
+    artifact_description = models.JSONField(null=True, blank=True)
+    space = models.ForeignKey(
+        EmbeddingSpace,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recommender_models",
+    )
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "personalization_recommender_model"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="live"),
+                name="personalization_one_live_recommender",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="personalization_model_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"recommender model {self.pk} ({self.status})"
+
