@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 
 QUEUE = "personalization"
 REBUILD_QUEUE = "personalization_rebuild"
+# Training the learned recommender: minutes of CPU (or GPU) and a torch import,
+# on its own queue and worker, so serving and the other queues never wait for it.
+TRAINING_QUEUE = "personalization_training"
 # A rebuild the sweep asks for and no worker starts within this many seconds is
 # dropped: the next sweep asks again if it is still needed.
 SWEEP_REBUILD_EXPIRES = 55
@@ -238,3 +241,42 @@ def refresh_popularity() -> dict:
     from .saleor_adapter import services
 
     return _when_active(lambda config: {"rows": services.refresh_popularity(config)})
+
+
+@shared_task(queue=TRAINING_QUEUE)
+def retrain_recommender(
+    model_id: int | None = None,
+    trigger: str = "schedule",
+    min_new_events: int = 0,
+    hyperparameters: dict | None = None,
+    losses: list[str] | None = None,
+) -> dict:
+    """Train the learned recommender and promote it only if it wins the gate.
+
+    Sent by staff (``recommenderRetrain``, with the queued row's ``model_id``) and
+    by beat (see sample_config): with ``min_new_events`` it first checks cheaply
+    that at least that many events arrived since the last run. Not retried: a
+    failed run is recorded on its row, and the next one starts afresh.
+    """
+    import dataclasses
+
+    from .models import RecommenderModel
+    from .saleor_adapter import training_jobs
+
+    with _writer():
+        config = _config()
+        if config is None:
+            RecommenderModel.objects.filter(
+                pk=model_id, status=RecommenderModel.Status.QUEUED
+            ).update(status=RecommenderModel.Status.FAILED, error="the plugin is switched off")
+            return {"skipped": "plugin inactive"}
+        if model_id is None and min_new_events and not training_jobs.retrain_due(min_new_events):
+            return {"skipped": "not enough new events"}
+        options = training_jobs.RetrainOptions(hyperparameters=hyperparameters)
+        if losses:
+            options = dataclasses.replace(options, losses=tuple(losses))
+        with failures_recorded("training"):
+            row = training_jobs.retrain(config, model_id, trigger, options)
+    if row is None:
+        return {"skipped": "a training is already running"}
+    return {"model": row.pk, "status": row.status, "decision": row.decision}

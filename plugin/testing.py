@@ -14,11 +14,13 @@ def _fresh_store_caches():
     """Caches that outlive a request in production must not outlive a test."""
     from .saleor_adapter.availability import clear_sellable_cache
     from .store.django_store import clear_popularity_cache
+    from .store.recommender_registry import clear_loaded_models
     from .store.vector_search import clear_selectivity_cache
 
     clear_popularity_cache()
     clear_selectivity_cache()
     clear_sellable_cache()
+    clear_loaded_models()
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,9 @@ PERSONALIZATION_QUEUE = "personalization"
 # minutes to hours; on a queue of its own, order and checkout events never wait
 # behind it.
 PERSONALIZATION_REBUILD_QUEUE = "personalization_rebuild"
+# Training the learned recommender (torch, minutes of CPU) runs only on this queue's
+# workers: serving and the other queues never wait for it.
+PERSONALIZATION_TRAINING_QUEUE = "personalization_training"
 
 # The tasks declare these queues themselves; the routes keep them there even when
 # they are sent by name (Celery beat, send_task) from a process that has not
@@ -36,6 +39,9 @@ CELERY_TASK_ROUTES = {
     },
     "saleor_personalization.tasks.refresh_similar_lists": {
         "queue": PERSONALIZATION_REBUILD_QUEUE
+    },
+    "saleor_personalization.tasks.retrain_recommender": {
+        "queue": PERSONALIZATION_TRAINING_QUEUE
     },
     "saleor_personalization.tasks.*": {"queue": PERSONALIZATION_QUEUE},
 }
@@ -67,6 +73,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": datetime.timedelta(minutes=5),
         "kwargs": {"limit": 5000},
         "options": {"queue": PERSONALIZATION_REBUILD_QUEUE, "expires": 240},
+    },
+    # The learned recommender: retrained every night when anything new happened, and
+    # as soon as 5,000 new events arrived since the last training (checked cheaply
+    # every 15 minutes). A new model goes live only if it beats the live one and
+    # the content profile on the newest interactions.
+    "personalization-retrain-recommender": {
+        "task": "saleor_personalization.tasks.retrain_recommender",
+        "schedule": crontab(hour=2, minute=30),
+        "kwargs": {"min_new_events": 1},
+        "options": {"queue": PERSONALIZATION_TRAINING_QUEUE, "expires": 3600},
+    },
+    "personalization-retrain-recommender-on-new-events": {
+        "task": "saleor_personalization.tasks.retrain_recommender",
+        "schedule": datetime.timedelta(minutes=15),
+        "kwargs": {"min_new_events": 5000, "trigger": "events"},
+        "options": {"queue": PERSONALIZATION_TRAINING_QUEUE, "expires": 840},
     },
     # Histories of accounts deleted while the plugin was switched off.
     "personalization-forget-deleted-customers": {

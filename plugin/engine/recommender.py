@@ -15,12 +15,14 @@ from .explain import Reason, ReasonKind, attribute, strongest_events
 from .filters import NO_FILTER, CandidateFilter
 from .ports import (
     Neighbor,
+    ProductVectorStore,
     Recommendation,
     RecommendationStore,
     ShopperLists,
     UnknownProductError,
 )
 from .profiles import ProfileConfig
+from .ranking_model import RankingModel
 
 MAX_RESULTS = 100
 
@@ -71,6 +73,20 @@ class RankingConfig:
 
 
 @dataclass(frozen=True)
+class ModelRanking:
+    """A ranking model that ranks shoppers' stored lists, with its own product vectors.
+
+    ``vectors`` searches the model's product vectors (as ``model.item_vectors``
+    made them) under the same filters as the main store; the shopper's query is
+    ``model.shopper_vector`` over their history and the main store's text
+    vectors. Without one, the content profile ranks.
+    """
+
+    model: RankingModel
+    vectors: ProductVectorStore
+
+
+@dataclass(frozen=True)
 class RecommendationList:
     id: str | None
     shopper_key: str | None
@@ -99,11 +115,13 @@ class Recommender:
         profile_config: ProfileConfig = ProfileConfig(),
         ranking_config: RankingConfig = RankingConfig(),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        model_ranking: ModelRanking | None = None,
     ) -> None:
         self.store = store
         self.profile_config = profile_config
         self.ranking_config = ranking_config
         self.clock = clock
+        self.model_ranking = model_ranking
 
     # -- learning from events -------------------------------------------------
 
@@ -217,10 +235,16 @@ class Recommender:
     def shopper_lists(
         self, shopper_key: str, length: int = SHOPPER_LIST_LENGTH
     ) -> ShopperLists | None:
-        """The shopper's lists to store (see :class:`ShopperLists`); None without history."""
+        """The shopper's lists to store (see :class:`ShopperLists`); None without history.
+
+        With a :class:`ModelRanking` its model ranks one list from the whole
+        sequence (the visit and the lasting taste are both in it).
+        """
         history = self.store.history(shopper_key, self.ranking_config.history_limit)
         if not history:
             return None
+        if self.model_ranking is not None:
+            return self._model_lists(history, length)
         vectors = self.store.vectors(sorted({e.product_id for e in history}))
         state = self.store.load_profile(shopper_key)
         if state is None:
@@ -247,6 +271,20 @@ class Recommender:
         same = lasting_query is not None and np.array_equal(session_query, lasting_query)
         session = lasting if same else ranked(session_query)
         return ShopperLists(session, lasting, session_until)
+
+    def _model_lists(self, history: Sequence[Event], length: int) -> ShopperLists:
+        ranking = self.model_ranking
+        assert ranking is not None
+        seen = sorted({e.product_id for e in history})
+        query = ranking.model.shopper_vector(history, self.store.vectors(seen), now=self.clock())
+        if query is None:
+            return ShopperLists(None, None, None)
+        excluded = NO_FILTER.excluding(self._excluded(history, None))
+        pool = max(self.ranking_config.candidate_pool, length)
+        neighbors = ranking.vectors.nearest(query, pool, excluded)
+        # Diversity and reasons compare products in the model's own space.
+        own = ranking.vectors.vectors(seen)
+        return ShopperLists(None, self._rerank(neighbors, length, history, own, None, None), None)
 
     def save_shopper_lists(self, shopper_key: str) -> ShopperLists | None:
         """Compute and store the shopper's lists (a worker's job after each event)."""

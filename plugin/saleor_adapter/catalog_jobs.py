@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from ..engine.indexing import IndexStats
 from ..models import PendingRefresh, ProductVector
-from ..store import similar_lists
+from ..store import recommender_registry, similar_lists
+from ..store.advisory_lock import advisory_lock
 from ..store.catalog_index import current_space, index_products, rebuild_catalog
 from . import services
 from .config import PersonalizationConfig
@@ -77,6 +78,8 @@ def refresh_products(config: PersonalizationConfig, product_ids: Sequence[int]) 
         sorted(set(ids) - missing)
     )
     similar_lists.mark_near_stale(space, ids)
+    # The live learned model's vectors follow the text (a new product: cold start).
+    recommender_registry.refresh_learned_vectors(space, sorted(set(ids) - missing))
     return stats
 
 
@@ -148,19 +151,8 @@ def attribute_product_ids(attribute_id: int, value_ids: Sequence[int] | None = N
 @contextmanager
 def _rebuild_lock(wait: bool) -> Iterator[bool]:
     """Hold the shop-wide rebuild lock (a PostgreSQL advisory lock); yields whether it is held."""
-    with connection.cursor() as cursor:
-        if wait:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [_REBUILD_LOCK])
-            held = True
-        else:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_REBUILD_LOCK])
-            held = bool(cursor.fetchone()[0])
-    try:
+    with advisory_lock(_REBUILD_LOCK, wait) as held:
         yield held
-    finally:
-        if held:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [_REBUILD_LOCK])
 
 
 def rebuild_running() -> bool:
@@ -208,12 +200,14 @@ def index_catalog(
         # The saved configuration, not ``config``: a dashboard save enqueues its
         # rebuild before the save commits, so the first check comes only after a
         # batch has been encoded; a build wrongly abandoned then is redone by the sweep.
-        return rebuild_catalog(
+        space, stats = rebuild_catalog(
             documents,
             encoder,
             progress=progress,
             still_wanted=lambda: is_configured_model(encoder.model),
-        )[1]
+        )
+        recommender_registry.fill_learned_vectors(space)
+        return stats
 
 
 def rebuild_all(

@@ -24,6 +24,7 @@ JOB_NAMES = {
     "refresh": "reading changed products",
     "sweep": "periodic refresh",
     "similar_lists": "computing similar products",
+    "training": "training the recommender",
 }
 _MESSAGE_MAX = 500
 
@@ -65,7 +66,8 @@ def catalog_status(config: PersonalizationConfig) -> str:
     spaces = {
         space.status: space
         for space in EmbeddingSpace.objects.using(db).filter(
-            status__in=[EmbeddingSpace.Status.ACTIVE, EmbeddingSpace.Status.BUILDING]
+            status__in=[EmbeddingSpace.Status.ACTIVE, EmbeddingSpace.Status.BUILDING],
+            kind=EmbeddingSpace.Kind.CONTENT,
         )
     }
     active = spaces.get(EmbeddingSpace.Status.ACTIVE)

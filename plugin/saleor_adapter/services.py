@@ -11,7 +11,7 @@ from django.db import DEFAULT_DB_ALIAS
 
 from ..engine.encoder import EncoderConfig
 from ..engine.events import Event
-from ..engine.recommender import RankingConfig, Recommendation, Recommender
+from ..engine.recommender import ModelRanking, RankingConfig, Recommendation, Recommender
 from ..store import DjangoStore
 from ..store.routing import read_alias, reading_from
 from . import list_tokens
@@ -56,8 +56,11 @@ def encoder_config(config: PersonalizationConfig) -> EncoderConfig:
     return EncoderConfig(model=config.embedding_model)
 
 
-def recommender(config: PersonalizationConfig, space=None) -> Recommender:
-    """The engine on the active space (or ``space``) with the merchant's ranking settings."""
+def recommender(
+    config: PersonalizationConfig, space=None, model_ranking: ModelRanking | None = None
+) -> Recommender:
+    """The engine on the active space (or ``space``) with the merchant's ranking settings;
+    ``model_ranking`` ranks the stored shopper lists (the live learned model)."""
     return Recommender(
         DjangoStore(space),
         ranking_config=RankingConfig(
@@ -65,7 +68,17 @@ def recommender(config: PersonalizationConfig, space=None) -> Recommender:
             exclude_purchased=config.exclude_purchased,
             exclude_seen=config.exclude_viewed,
         ),
+        model_ranking=model_ranking,
     )
+
+
+def learned_ranking(config: PersonalizationConfig) -> ModelRanking | None:
+    """The live learned model and its product vectors, when one is live for the
+    configured text encoder (numpy only: never loads torch)."""
+    from ..store.recommender_registry import live_model
+
+    live = live_model(config.embedding_model)
+    return live.ranking() if live is not None else None
 
 
 @dataclass(frozen=True)
@@ -170,7 +183,7 @@ def refresh_shopper_lists(config: PersonalizationConfig, shopper_keys: Iterable[
     that reads only pick from them); returns how many shoppers have lists now."""
     from ..store import NoActiveSpaceError
 
-    engine = recommender(config)
+    engine = recommender(config, model_ranking=learned_ranking(config))
     stored = 0
     for key in sorted(set(shopper_keys)):
         try:

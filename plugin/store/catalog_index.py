@@ -20,7 +20,9 @@ Status = EmbeddingSpace.Status
 
 
 def current_space() -> EmbeddingSpace | None:
-    return EmbeddingSpace.objects.filter(status=Status.ACTIVE).first()
+    return EmbeddingSpace.objects.filter(
+        status=Status.ACTIVE, kind=EmbeddingSpace.Kind.CONTENT
+    ).first()
 
 
 def index_products(

@@ -416,7 +416,7 @@ class DjangoStore:
         """The pinned space's id, or the active one's as a subquery (no extra round trip)."""
         if self._space is not None:
             return str(int(self._space.pk))
-        return f"(SELECT id FROM {_SPACE_TABLE} WHERE status = 'active')"
+        return f"(SELECT id FROM {_SPACE_TABLE} WHERE status = 'active' AND kind = 'content')"
 
     def update_profile(
         self,

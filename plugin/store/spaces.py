@@ -1,8 +1,14 @@
-"""Embedding spaces: one per model, built beside the live one, switched atomically."""
+"""Embedding spaces: one per model, built beside the live one, switched atomically.
+
+Content spaces (the text encoder's vectors) are what "the active space" means
+everywhere; a learned recommender's spaces (kind ``learned``) are found only
+through its registry (``store.recommender_registry``).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -11,6 +17,7 @@ from ..models import EmbeddingSpace, ProductVector
 from .routing import read_alias
 
 Status = EmbeddingSpace.Status
+Kind = EmbeddingSpace.Kind
 logger = logging.getLogger(__name__)
 
 
@@ -23,18 +30,24 @@ class NoActiveSpaceError(LookupError):
 
 
 def active_space() -> EmbeddingSpace:
-    space = EmbeddingSpace.objects.using(read_alias()).filter(status=Status.ACTIVE).first()
+    space = (
+        EmbeddingSpace.objects.using(read_alias())
+        .filter(status=Status.ACTIVE, kind=Kind.CONTENT)
+        .first()
+    )
     if space is None:
         raise NoActiveSpaceError()
     return space
 
 
-def create_space(model_name: str, dimensions: int) -> EmbeddingSpace:
+def create_space(
+    model_name: str, dimensions: int, kind: str = Kind.CONTENT
+) -> EmbeddingSpace:
     """A new, empty space in ``building`` state; searches keep using the active one."""
     if dimensions < 1 or dimensions > 16000:
         raise ValueError(f"dimensions must be from 1 to 16000, got {dimensions}")
     return EmbeddingSpace.objects.create(
-        model_name=model_name, dimensions=dimensions, status=Status.BUILDING
+        model_name=model_name, dimensions=dimensions, status=Status.BUILDING, kind=kind
     )
 
 
@@ -42,7 +55,8 @@ def building_space(model_name: str, dimensions: int) -> EmbeddingSpace:
     """The space under construction for this model, created if there is none."""
     space = (
         EmbeddingSpace.objects.filter(
-            model_name=model_name, dimensions=dimensions, status=Status.BUILDING
+            model_name=model_name, dimensions=dimensions, status=Status.BUILDING,
+            kind=Kind.CONTENT,
         )
         .order_by("-created_at")
         .first()
@@ -109,27 +123,36 @@ def index_valid(space: EmbeddingSpace) -> bool | None:
     return None if row is None else bool(row[0])
 
 
-def activate(space: EmbeddingSpace) -> EmbeddingSpace:
-    """Make ``space`` the one all searches use, in one transaction.
+def activate(
+    space: EmbeddingSpace, also: Callable[[], None] | None = None
+) -> EmbeddingSpace:
+    """Make ``space`` the active one of its kind, in one transaction (with ``also()``).
 
-    The spaces it retires are dropped afterwards (vectors, profiles, index),
-    outside the switch, so the switch itself stays a quick status update.
+    Retired content spaces are dropped afterwards (vectors, profiles, index),
+    outside the switch, so the switch itself stays a quick status update; a
+    retired learned space stays until its registry prunes it (a rollback needs it).
     """
     ensure_index(space)
     with transaction.atomic():
         locked = EmbeddingSpace.objects.select_for_update().get(pk=space.pk)
         if locked.status != Status.ACTIVE:
-            EmbeddingSpace.objects.filter(status=Status.ACTIVE).update(status=Status.RETIRED)
+            EmbeddingSpace.objects.filter(status=Status.ACTIVE, kind=locked.kind).update(
+                status=Status.RETIRED
+            )
             locked.status = Status.ACTIVE
             locked.activated_at = timezone.now()
             locked.save(update_fields=["status", "activated_at"])
+        if also is not None:
+            also()
     drop_retired_spaces()
     return locked
 
 
 def drop_retired_spaces() -> None:
-    """Drop every retired space; one that cannot be dropped now is left for the next switch."""
-    for space in EmbeddingSpace.objects.filter(status=Status.RETIRED).order_by("pk"):
+    """Drop every retired content space; one that cannot be dropped now is left for the
+    next switch."""
+    retired = EmbeddingSpace.objects.filter(status=Status.RETIRED, kind=Kind.CONTENT)
+    for space in retired.order_by("pk"):
         try:
             drop_space(space)
         except DatabaseError:

@@ -34,6 +34,7 @@ def test_sample_settings_keep_saleors_beat_entries_and_add_ours():
         tasks.forget_deleted_customers.name,
         tasks.refresh_popularity.name,
         tasks.refresh_similar_lists.name,
+        tasks.retrain_recommender.name,
     }
     sweep = ours["personalization-refresh-pending-products"]
     assert schedule(sweep["schedule"]).run_every.total_seconds() == 60
@@ -55,7 +56,7 @@ def test_sample_settings_route_every_task_of_ours_to_its_queue():
     assert tasks.rebuild_catalog_vectors in found and tasks.sync_order_purchases in found
     for task in found:
         assert route(task.name) == {"queue": task.queue}, task.name
-        assert task.queue in (tasks.QUEUE, tasks.REBUILD_QUEUE), task.name
+        assert task.queue in (tasks.QUEUE, tasks.REBUILD_QUEUE, tasks.TRAINING_QUEUE), task.name
 
 
 def test_only_whole_catalog_work_goes_to_the_rebuild_queue():

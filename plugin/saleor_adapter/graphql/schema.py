@@ -24,6 +24,10 @@ EVENT_TRACK = "recommendation_event_track"
 PLACEMENTS = (
     ("queries", RECOMMENDED_PRODUCTS, "query"),
     ("mutations", EVENT_TRACK, "mutation"),
+    # the learned recommender's versions (graphql/recommender_models.py)
+    ("queries", "recommender_models", "recommender_models"),
+    ("mutations", "recommender_retrain", "recommender_retrain"),
+    ("mutations", "recommender_model_activate", "recommender_model_activate"),
     ("product", SIMILAR_PRODUCTS, "similar"),
     ("user", RECOMMENDED_PRODUCTS, "user"),
 )
@@ -113,6 +117,7 @@ def _fields() -> dict[str, Any]:
     from . import resolvers
     from .access import OWNER_OR_MANAGE_USERS
     from .mutations import RecommendationEventTrack
+    from .recommender_models import fields as recommender_model_fields
     from .types import RecommendationList
 
     def first() -> graphene.Int:
@@ -180,6 +185,7 @@ def _fields() -> dict[str, Any]:
             resolvers.resolve_user_recommended_products,
         ),
         "mutation": (RecommendationEventTrack.Field(), None),
+        **recommender_model_fields(),
     }
 
 
