@@ -32,7 +32,7 @@ from .facts import (
     quantities,
     sizes,
 )
-from .text import shared_runs
+from .text import copied_sentences, shared_runs
 
 RULES = ("empty", "length", "language", "markup", "dropped_fact", "changed_fact",
          "invented_number", "invented_fact", "invented_price", "invented_discount",
@@ -119,7 +119,10 @@ def check(
         *claims.obeyed_injections(text, injected, clean_source),
     ):
         found.append(Violation(*finding))
-    for run in shared_runs(text, other_products, exclude=source):
+    copies = shared_runs(text, other_products, exclude=source)
+    copies += [s for s in copied_sentences(text, other_products, exclude=source)
+               if not any(s in run for run in copies)]
+    for run in copies:
         found.append(Violation("copied_text", f'text copied from another product: "{run}"', run))
     unique = list(dict.fromkeys(found))
     return GuardrailReport(not unique, unique, detected)

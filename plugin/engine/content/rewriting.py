@@ -57,6 +57,7 @@ class RewriteSettings:
     sentence_edits: bool = True
     max_new_tokens: int = 200
     sentence_tokens: int = 60
+    openings: int = 3
     temperature: float = 0.7
     seed: int | None = None
     brand_voice: str = ""
@@ -169,16 +170,21 @@ def _sentence_edits(facts: ProductFacts, current_text: str, generator: Generator
     if not own:
         return []
     source = "\n".join([current_text, facts.name])
-    prompts = [build_opening_prompt(facts, source=source, language=language,
-                                    audience_interests=interests,
-                                    brand_voice=settings.brand_voice)]
-    prompts += [build_sentence_prompt(s, facts, source=source, language=language,
-                                      brand_voice=settings.brand_voice) for s in own]
+    opening_prompt = build_opening_prompt(facts, source=source, language=language,
+                                          audience_interests=interests,
+                                          brand_voice=settings.brand_voice)
+    # Several sampled openings: the one that passes the guardrails is kept.
+    [openings] = generator.generate([opening_prompt], n=max(1, settings.openings),
+                                    max_new_tokens=settings.sentence_tokens,
+                                    temperature=settings.temperature, seed=settings.seed)
+    prompts = [build_sentence_prompt(s, facts, source=source, language=language,
+                                     brand_voice=settings.brand_voice) for s in own]
     replies = generator.generate(prompts, n=1, max_new_tokens=settings.sentence_tokens,
                                  temperature=0.0, seed=settings.seed)
-    opening = _first_sentence(clean_output(replies[0][0], facts.name))
+    opening = _first_passing([_first_sentence(clean_output(o, facts.name)) for o in openings],
+                             current_text, facts, language)
     edited = []
-    for sentence, reply in zip(own, replies[1:], strict=True):
+    for sentence, reply in zip(own, replies, strict=True):
         new = _first_sentence(clean_output(reply[0], facts.name))
         report = guardrails.check(sentence, new, None, language, bounds=(1, 10_000),
                                   context=[current_text, facts.name, facts.category])
@@ -188,6 +194,17 @@ def _sentence_edits(facts: ProductFacts, current_text: str, generator: Generator
     if opening:
         candidates += [joiner.join([opening, *edited]), joiner.join([opening, *own])]
     return candidates
+
+
+def _first_passing(openings: list[str], current_text: str, facts: ProductFacts,
+                   language: str | None) -> str:
+    """The first opening that, put before the merchant's text, breaks no rule."""
+    for opening in openings:
+        if opening and guardrails.check(current_text, f"{opening} {current_text}",
+                                        facts.attributes, language,
+                                        context=[facts.name, facts.category]).accepted:
+            return opening
+    return ""
 
 
 def clean_output(text: str, name: str = "") -> str:

@@ -86,3 +86,19 @@ def _join(span: Sequence[str]) -> str:
     for token in span:
         out += token if (is_han(token) or not out or is_han(out[-1])) else " " + token
     return out
+
+
+def copied_sentences(candidate: str, others: Sequence[str], exclude: str = "", *,
+                     min_weight: float = 5.0) -> list[str]:
+    """Whole sentences of ``others`` (at least ``min_weight`` word-equivalents) that
+    ``candidate`` repeats and ``exclude`` (the product's own text) does not."""
+    words = " " + " ".join(tokens(candidate)) + " "
+    own = " " + " ".join(tokens(exclude)) + " "
+    found = []
+    for other in others:
+        for sentence in sentences(other):
+            parts = tokens(sentence)
+            joined = " " + " ".join(parts) + " "
+            if weight(parts) >= min_weight and joined in words and joined not in own:
+                found.append(_join(parts))
+    return list(dict.fromkeys(found))

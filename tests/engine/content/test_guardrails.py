@@ -131,3 +131,10 @@ def test_default_bounds_follow_a_short_source():
 def test_one_states_a_fact_but_is_never_an_invented_number():
     assert check("It has 1 chest pocket.", "It has one chest pocket.", bounds=(1, 99)).accepted
     assert check("It has a chest pocket.", "One chest pocket, one of a kind.", bounds=(1, 99)).accepted
+
+
+def test_a_short_whole_sentence_of_another_product_is_a_copy():
+    other = "Built for runs. Reflective logos add visibility after dark."
+    report = check(EN, EN_OK + " Reflective logos add visibility after dark.", other_products=[other])
+    assert [v.detail for v in report.violations] == [
+        'text copied from another product: "reflective logos add visibility after dark"']

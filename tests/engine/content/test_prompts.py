@@ -39,3 +39,5 @@ def test_sentence_and_opening_prompts_carry_the_source_for_number_constraints():
     assert sentence.source == "150 gsm"
     opening = build_opening_prompt(FACTS, source="x", audience_interests=["hiking"])
     assert "Material: Merino wool" in opening.user and opening.metadata["opening"]
+    assert opening.prefix == "The Trail Tee is"
+    assert opening.messages()[1]["content"].endswith("Begin your answer with: The Trail Tee is")

@@ -158,7 +158,8 @@ class LocalGenerator:
         tokenizer, model, device = load(self._model_arg, cache_dir=self.cache_dir,
                                         device=self.device)
         texts = [tokenizer.apply_chat_template(p.messages(), tokenize=False,
-                                               add_generation_prompt=True) for p in prompts]
+                                               add_generation_prompt=True) + p.prefix
+                 for p in prompts]
         encoded = tokenizer(texts, return_tensors="pt", padding=True).to(device)
         prompt_len = encoded["input_ids"].shape[1]
         sample = temperature > 0
@@ -185,8 +186,17 @@ class LocalGenerator:
             raise GeneratorError(f"local generation failed: {exc}".splitlines()[0]) from exc
         decoded = [t.strip() for t in tokenizer.batch_decode(output[:, prompt_len:],
                                                              skip_special_tokens=True)]
-        rows = [decoded[i * per_prompt:(i + 1) * per_prompt] for i in range(len(prompts))]
+        # The pre-filled prefix is the answer's start: the reply is prefix + continuation.
+        rows = [[_join(p.prefix, t) for t in decoded[i * per_prompt:(i + 1) * per_prompt]]
+                for i, p in enumerate(prompts)]
         return [row if sample else row * n for row in rows]
+
+
+def _join(prefix: str, continuation: str) -> str:
+    if not prefix:
+        return continuation
+    glue = "" if not continuation or continuation[0] in ",.;:!?，。" or not prefix.isascii() else " "
+    return f"{prefix}{glue}{continuation}"
 
 
 def _numbers(source: str) -> set[str]:

@@ -26,10 +26,13 @@ def smollm():
 
 def test_it_generates_n_texts_per_prompt(smollm):
     prompts = [ChatPrompt("You write short product copy.", "Describe a cotton tee in one sentence."),
-               ChatPrompt("You write short product copy.", "Describe a wool hat in one sentence.")]
+               ChatPrompt("You write short product copy.", "Describe a wool hat in one sentence.",
+                          prefix="This wool hat is")]
     out = smollm.generate(prompts, n=2, max_new_tokens=6, temperature=0.7, seed=3)
     assert len(out) == 2 and all(len(texts) == 2 for texts in out)
     assert all(isinstance(t, str) and t for texts in out for t in texts)
+    assert all(t.startswith("This wool hat is") and len(t) > len("This wool hat is")
+               for t in out[1])
     assert smollm.name == "local" and smollm.model == local.DEFAULT_MODEL
 
 
