@@ -216,11 +216,15 @@ def test_install_refuses_quietly_on_an_unexpected_saleor(monkeypatch, caplog):
 
 
 def test_install_never_attaches_twice():
-    assert our_schema._shape_problem(our_schema._targets()) == (
-        "fields already defined: ProductQueries.recommended_products, "
-        "ProductMutations.recommendation_event_track, Product.similar_products, "
-        "User.recommended_products"
-    )
+    targets = our_schema._targets()
+    problem = our_schema._shape_problem(targets)
+    assert problem.startswith("fields already defined: ProductQueries.recommended_products, ")
+    named = problem.removeprefix("fields already defined: ").split(", ")
+    assert named == [
+        f"{targets[target].__name__}.{name}" for target, name, _key in our_schema.PLACEMENTS
+    ]
+    assert {"ProductMutations.recommendation_event_track", "Product.similar_products",
+            "User.recommended_products", "ProductQueries.recommender_models"} <= set(named)
 
 
 def test_an_install_failure_never_escapes_ready(monkeypatch, caplog):

@@ -17,6 +17,7 @@ from saleor.graphql.tests.utils import assert_no_permission, get_graphql_content
 from saleor.product.models import Product
 from saleor_personalization import tasks
 from saleor_personalization.engine.events import Event
+from saleor_personalization.engine.learned import GateDecision
 from saleor_personalization.models import (
     EmbeddingSpace,
     InteractionEvent,
@@ -28,8 +29,7 @@ from saleor_personalization.models import (
 from saleor_personalization.saleor_adapter import catalog_jobs, services, training_jobs
 from saleor_personalization.saleor_adapter.config import PersonalizationConfig
 from saleor_personalization.store import recommender_registry as registry
-
-from .support import gid, pk_of
+from support import gid, pk_of
 
 Status = RecommenderModel.Status
 N_PRODUCTS = 24
@@ -66,7 +66,7 @@ mutation($id: ID!) { recommenderModelActivate(id: $id) {
 
 def successor(position: int) -> int:
     """The planted habit: after the product at ``position`` shoppers take this one."""
-    return (position * 7 + 3) % N_PRODUCTS
+    return (position + 5) % N_PRODUCTS
 
 
 @pytest.fixture
@@ -202,9 +202,20 @@ def test_a_failed_training_leaves_the_live_model_untouched(live, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(registry, "go_live", broken)  # fails after its vectors were built
+    # A candidate that wins the gate, and a switch that fails after its vectors were built.
+    monkeypatch.setattr(
+        training_jobs, "promotion_decision",
+        lambda metrics, candidate: GateDecision(True, "forced", dict(metrics)),
+    )
+    monkeypatch.setattr(registry, "go_live", broken)
+    built = []
+    build_space = registry.build_space
+    monkeypatch.setattr(
+        registry, "build_space", lambda *a, **kw: built.append(build_space(*a, **kw)) or built[-1]
+    )
     with pytest.raises(RuntimeError, match="disk full"):
         retrain({**TINY, "seed": 4})
+    assert len(built) == 1 and not EmbeddingSpace.objects.filter(pk=built[0].pk).exists()
 
     failed = RecommenderModel.objects.exclude(pk=live.pk).get()
     assert failed.status == Status.FAILED and failed.error == "RuntimeError: disk full"
@@ -234,10 +245,11 @@ def test_two_retrains_never_run_at_once(shop):
     again, same = training_jobs.request_retrain("staff")
     assert queued and not again and same.pk == row.pk
 
-    settings = connection.settings_dict
+    params = connection.get_connection_params()
+    wanted = {"dbname", "user", "password", "host", "port"}
     with psycopg.connect(
-        dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"],
-        host=settings["HOST"] or None, port=settings["PORT"] or None, autocommit=True,
+        **{name: value for name, value in params.items() if name in wanted and value},
+        autocommit=True,
     ) as other:  # another worker, mid-training
         other.execute("SELECT pg_advisory_lock(%s)", [training_jobs._TRAINING_LOCK])
         result = tasks.retrain_recommender(row.pk, "staff", hyperparameters=TINY)
@@ -409,8 +421,7 @@ def test_the_management_command_refuses_unknown_hyper_parameters(shop):
 
 def test_the_sample_config_routes_training_to_its_own_queue_and_schedules_it():
     from celery.app.routes import MapRoute
-
-    from .test_sample_config import load_sample
+    from test_sample_config import load_sample
 
     sample = load_sample()
     route = MapRoute(sample.CELERY_TASK_ROUTES)(tasks.retrain_recommender.name)
