@@ -87,8 +87,8 @@ class ModelConfig:
 class TrainConfig:
     """How the model is trained.
 
-    ``loss`` is ``"bce"`` (binary cross-entropy, ``negatives`` uniform catalogue
-    negatives per positive) or ``"sampled_softmax"`` (in-batch targets plus
+    ``loss`` is ``"bce"`` (binary cross-entropy, ``bce_negatives`` uniform catalogue
+    negatives per positive: each costs a dot product per position, so keep it small) or ``"sampled_softmax"`` (in-batch targets plus
     ``negatives`` uniform catalogue items, logQ-corrected). Training stops after
     ``patience`` epochs without a better validation NDCG@10, keeping the best
     epoch. ``device`` None picks CUDA when present; ``threads`` caps torch's
@@ -98,6 +98,7 @@ class TrainConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: str = "sampled_softmax"
     negatives: int = 512
+    bce_negatives: int = 16
     epochs: int = 60
     batch_size: int = 128
     learning_rate: float = 1e-3
@@ -111,7 +112,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {self.loss!r}")
-        for name in ("negatives", "epochs", "batch_size", "patience", "threads",
+        for name in ("negatives", "bce_negatives", "epochs", "batch_size", "patience", "threads",
                      "validation_users"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")

@@ -183,7 +183,9 @@ class _Trainer:
         flat_owner = np.repeat(np.arange(len(batch)), real.sum(axis=1))
         n_items, negatives = self.data.n_items, self.config.negatives
         if self.config.loss == "bce":
-            sampled = self.rng.integers(0, n_items, size=(len(flat_targets), negatives))
+            sampled = self.rng.integers(
+                0, n_items, size=(len(flat_targets), self.config.bce_negatives)
+            )
         else:
             sampled = self.rng.integers(0, n_items, size=negatives)
             candidates = np.unique(np.concatenate([flat_targets, sampled]))
