@@ -131,7 +131,11 @@ def bench_rewriting(count: int, candidates: int, max_new_tokens: int, seed: int)
                      "best_proposal": best.score.total if best else None,
                      "best_origin": best.origin if best else None,
                      "raw_generated_accepted": sum(1 for c in result.candidates
-                                                   if c.origin == "generated" and c.report.accepted)})
+                                                   if c.origin == "generated" and c.report.accepted),
+                     "texts": [{"origin": c.origin, "total": c.score.total,
+                                "accepted": c.report.accepted, "text": c.text,
+                                "violations": [v.detail for v in c.report.violations]}
+                               for c in result.candidates]})
         print(f"{facts.name[:40]:40} current {result.current_score.total:5.1f} "
               f"candidates {len(result.candidates)} accepted {len(accepted)} "
               f"best {best.score.total if best else '-'} ({best.origin if best else ''})",

@@ -32,7 +32,7 @@ from .facts import (
     quantities,
     sizes,
 )
-from .text import copied_sentences, shared_runs
+from .text import copied_sentences, sentences, shared_runs
 
 RULES = ("empty", "length", "language", "markup", "dropped_fact", "changed_fact",
          "invented_number", "invented_fact", "invented_price", "invented_discount",
@@ -119,6 +119,7 @@ def check(
         *claims.obeyed_injections(text, injected, clean_source),
     ):
         found.append(Violation(*finding))
+    found += _repeated(text)
     copies = shared_runs(text, other_products, exclude=source)
     copies += [s for s in copied_sentences(text, other_products, exclude=source)
                if not any(s in run for run in copies)]
@@ -149,6 +150,17 @@ def _without(source: str, injected: Sequence[str]) -> str:
 
 def _attribute_lines(attrs: Mapping[str, list[str]]) -> list[str]:
     return [f"{name}: {', '.join(values)}." for name, values in attrs.items()]
+
+
+def _repeated(text: str) -> Iterator[Violation]:
+    """A sentence said twice (small models loop): shoppers read it as a broken page."""
+    seen: set[str] = set()
+    for sentence in sentences(text):
+        key = " ".join(sentence.lower().split()).rstrip(".!?。！？")
+        if len(key) >= 12 and key in seen:
+            yield Violation("repeated_text", f'a sentence is repeated: "{sentence.strip()}"')
+            return
+        seen.add(key)
 
 
 def _length(text: str, bounds: tuple[int, int]) -> Iterator[Violation]:

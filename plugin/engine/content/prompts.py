@@ -34,7 +34,9 @@ SENTENCE_EXAMPLES = {
     "zh": ("这款背包采用600D涤纶面料制成，正面有2个拉链口袋。",
            "背包正面设有2个拉链口袋，面料为600D涤纶。"),
 }
-OPENING_PREFIX = {"en": "The {name} is", "zh": "{name}是"}
+# Openings start with the product's name; "comes in" leads a small model to copy the
+# attribute values (colours, sizes) from the prompt, which is what completeness wants.
+OPENING_PREFIXES = {"en": ("The {name} is", "The {name} comes in"), "zh": ("{name}是", "{name}有")}
 
 
 @dataclass(frozen=True)
@@ -129,10 +131,23 @@ def build_sentence_prompt(sentence: str, facts: ProductFacts, *, source: str,
     return ChatPrompt(system, user, source=source, metadata={"language": lang, "sentence": sentence})
 
 
+def build_opening_prompts(facts: ProductFacts, *, source: str, language: str | None = None,
+                          audience_interests: Sequence[str] = (),
+                          brand_voice: str = "") -> list[ChatPrompt]:
+    """Prompts for one opening sentence naming the product, what it is and its
+    attributes (what a description most often leaves out), one per answer prefix."""
+    lang = normalize_code(language) or normalize_code(facts.language) or "en"
+    return [build_opening_prompt(facts, source=source, language=lang,
+                                 audience_interests=audience_interests, brand_voice=brand_voice,
+                                 prefix=prefix.format(name=facts.name))
+            for prefix in OPENING_PREFIXES.get(lang, OPENING_PREFIXES["en"])]
+
+
 def build_opening_prompt(facts: ProductFacts, *, source: str, language: str | None = None,
-                         audience_interests: Sequence[str] = (), brand_voice: str = "") -> ChatPrompt:
+                         audience_interests: Sequence[str] = (), brand_voice: str = "",
+                         prefix: str | None = None) -> ChatPrompt:
     """A prompt for one opening sentence naming the product, what it is and its
-    attributes: what a description most often leaves out."""
+    attributes, its answer starting with ``prefix`` (default: "The <name> is")."""
     lang = normalize_code(language) or normalize_code(facts.language) or "en"
     language_name = LANGUAGE_NAMES.get(lang, lang)
     known = [f"{name}: {', '.join(str(v) for v in values)}"
@@ -146,6 +161,7 @@ def build_opening_prompt(facts: ProductFacts, *, source: str, language: str | No
             + interests + voice
             + f"\nWrite one short opening sentence in {language_name} that says what the product "
               "is and names its material and colours.")
-    prefix = OPENING_PREFIX.get(lang, OPENING_PREFIX["en"]).format(name=facts.name)
+    if prefix is None:
+        prefix = OPENING_PREFIXES.get(lang, OPENING_PREFIXES["en"])[0].format(name=facts.name)
     return ChatPrompt(system, user, source=source, metadata={"language": lang, "opening": True},
                       prefix=prefix)

@@ -30,7 +30,7 @@ from .prompts import (
     BEGIN,
     END,
     PROMPT_VERSION,
-    build_opening_prompt,
+    build_opening_prompts,
     build_prompt,
     build_sentence_prompt,
 )
@@ -41,7 +41,7 @@ VectorFn = Callable[[str], "np.ndarray | Sequence[float] | None"]
 REPAIRABLE = {"changed_fact", "invented_number", "invented_fact", "invented_price",
               "invented_discount", "invented_warranty", "invented_certification",
               "health_claim", "superlative", "invented_claim", "prompt_injection",
-              "assistant_text", "markup", "copied_text"}
+              "assistant_text", "markup", "copied_text", "repeated_text"}
 _PREAMBLE_RE = re.compile(
     r"^(?:here(?:'s| is)[^:\n]*:|(?:rewritten|revised|new|improved) (?:product )?description:?|"
     r"description:|sure[,!.][^\n]*|以下是[^：:\n]*[：:]|改写后[^：:\n]*[：:])\s*",
@@ -57,7 +57,7 @@ class RewriteSettings:
     sentence_edits: bool = True
     max_new_tokens: int = 200
     sentence_tokens: int = 60
-    openings: int = 3
+    openings: int = 2  # per opening prompt
     temperature: float = 0.7
     seed: int | None = None
     brand_voice: str = ""
@@ -170,19 +170,20 @@ def _sentence_edits(facts: ProductFacts, current_text: str, generator: Generator
     if not own:
         return []
     source = "\n".join([current_text, facts.name])
-    opening_prompt = build_opening_prompt(facts, source=source, language=language,
-                                          audience_interests=interests,
-                                          brand_voice=settings.brand_voice)
-    # Several sampled openings: the one that passes the guardrails is kept.
-    [openings] = generator.generate([opening_prompt], n=max(1, settings.openings),
-                                    max_new_tokens=settings.sentence_tokens,
-                                    temperature=settings.temperature, seed=settings.seed)
+    opening_prompts = build_opening_prompts(facts, source=source, language=language,
+                                            audience_interests=interests,
+                                            brand_voice=settings.brand_voice)
+    # Several sampled openings: the first that passes the guardrails is kept.
+    replies = generator.generate(opening_prompts, n=max(1, settings.openings),
+                                 max_new_tokens=settings.sentence_tokens,
+                                 temperature=settings.temperature, seed=settings.seed)
+    openings = [text for row in replies for text in row]
     prompts = [build_sentence_prompt(s, facts, source=source, language=language,
                                      brand_voice=settings.brand_voice) for s in own]
     replies = generator.generate(prompts, n=1, max_new_tokens=settings.sentence_tokens,
                                  temperature=0.0, seed=settings.seed)
-    opening = _first_passing([_first_sentence(clean_output(o, facts.name)) for o in openings],
-                             current_text, facts, language)
+    passing = _passing([_first_sentence(clean_output(o, facts.name)) for o in openings],
+                       current_text, facts, language)
     edited = []
     for sentence, reply in zip(own, replies, strict=True):
         new = _first_sentence(clean_output(reply[0], facts.name))
@@ -191,20 +192,18 @@ def _sentence_edits(facts: ProductFacts, current_text: str, generator: Generator
         edited.append(new if new and report.accepted else sentence)
     joiner = "" if language == "zh" else " "
     candidates = [joiner.join(edited)]
-    if opening:
+    for opening in passing[:3]:
         candidates += [joiner.join([opening, *edited]), joiner.join([opening, *own])]
     return candidates
 
 
-def _first_passing(openings: list[str], current_text: str, facts: ProductFacts,
-                   language: str | None) -> str:
-    """The first opening that, put before the merchant's text, breaks no rule."""
-    for opening in openings:
-        if opening and guardrails.check(current_text, f"{opening} {current_text}",
-                                        facts.attributes, language,
-                                        context=[facts.name, facts.category]).accepted:
-            return opening
-    return ""
+def _passing(openings: list[str], current_text: str, facts: ProductFacts,
+             language: str | None) -> list[str]:
+    """The distinct openings that, put before the merchant's text, break no rule."""
+    return [opening for opening in dict.fromkeys(openings)
+            if opening and guardrails.check(current_text, f"{opening} {current_text}",
+                                            facts.attributes, language,
+                                            context=[facts.name, facts.category]).accepted]
 
 
 def clean_output(text: str, name: str = "") -> str:

@@ -4,6 +4,7 @@ from saleor_personalization.engine.content.prompts import (
     END,
     PROMPT_VERSION,
     build_opening_prompt,
+    build_opening_prompts,
     build_prompt,
     build_sentence_prompt,
 )
@@ -41,3 +42,10 @@ def test_sentence_and_opening_prompts_carry_the_source_for_number_constraints():
     assert "Material: Merino wool" in opening.user and opening.metadata["opening"]
     assert opening.prefix == "The Trail Tee is"
     assert opening.messages()[1]["content"].endswith("Begin your answer with: The Trail Tee is")
+
+
+def test_opening_prompts_start_the_answer_two_ways():
+    prompts = build_opening_prompts(FACTS, source="x")
+    assert [p.prefix for p in prompts] == ["The Trail Tee is", "The Trail Tee comes in"]
+    chinese = build_opening_prompts(FACTS, source="x", language="zh")
+    assert [p.prefix for p in chinese] == ["Trail Tee是", "Trail Tee有"]

@@ -4,8 +4,8 @@
   library's own versions also count the prompt, which forbids copying the merchant's
   wording: the very thing a small model should do);
 - numbers: a digit may only be written where the digits so far spell the start of a
-  number in that row's source, so a model cannot write "30 minutes" or "#4913942"
-  unless the source has those digits.
+  number in that row's source, and a number, once started, must be finished, so a
+  model cannot write "30 minutes", "18 mm" or "#4913942" unless the source has them.
 """
 
 from __future__ import annotations
@@ -46,6 +46,14 @@ class DecodingConstraints:
                 tail = self._digit_tail(tokens)
                 numbers = frozenset(self.allowed[row % len(self.allowed)])
                 allowed = self._allowed_after(tail, numbers)
+                if tail and tail not in numbers:
+                    # Mid-number ("18" of "180"): only the digits that continue it.
+                    keep = [tid for tid, text in self.digit_tokens.items() if text in allowed]
+                    kept = scores[row, keep].clone()
+                    if keep and torch.isfinite(kept).any():
+                        scores[row, :] = -float("inf")
+                        scores[row, keep] = kept
+                        continue
                 blocked = [tid for tid, text in self.digit_tokens.items() if text not in allowed]
                 if blocked:
                     scores[row, blocked] = -float("inf")
