@@ -30,6 +30,17 @@ PLACEMENTS = (
     ("mutations", "recommender_model_activate", "recommender_model_activate"),
     ("product", SIMILAR_PRODUCTS, "similar"),
     ("user", RECOMMENDED_PRODUCTS, "user"),
+    # content optimization (graphql/content.py)
+    ("product", "content_score", "content_score"),
+    ("product", "description_variants", "description_variants"),
+    ("product", "optimized_description", "optimized_description"),
+    ("queries", "product_content_scores", "product_content_scores"),
+    ("queries", "description_rewrite_job", "description_rewrite_job"),
+    ("mutations", "product_description_rewrite", "product_description_rewrite"),
+    ("mutations", "product_descriptions_rewrite", "product_descriptions_rewrite"),
+    ("mutations", "description_variant_approve", "description_variant_approve"),
+    ("mutations", "description_variant_reject", "description_variant_reject"),
+    ("mutations", "product_description_rollback", "product_description_rollback"),
 )
 
 # (GraphQL type, field) of our list fields, priced per item in Saleor's cost map
@@ -186,6 +197,86 @@ def _fields() -> dict[str, Any]:
         ),
         "mutation": (RecommendationEventTrack.Field(), None),
         **recommender_model_fields(),
+        **_content_fields(),
+    }
+
+
+def _content_fields() -> dict[str, Any]:
+    import graphene
+    from saleor.graphql.core.doc_category import DOC_CATEGORY_PRODUCTS
+    from saleor.graphql.core.enums import LanguageCodeEnum
+    from saleor.graphql.core.fields import JSONString, PermissionsField
+    from saleor.graphql.core.types import NonNullList
+
+    from . import content
+    from .content_types import (
+        DescriptionRewriteJob,
+        DescriptionVariant,
+        DescriptionVariantStatusEnum,
+        ProductContentScore,
+        ProductContentScoreCountableConnection,
+    )
+
+    def staff(type_, **kwargs):
+        return PermissionsField(
+            type_, permissions=content.MANAGE_PRODUCTS, doc_category=DOC_CATEGORY_PRODUCTS,
+            **kwargs,
+        )
+
+    def language(what: str):
+        return LanguageCodeEnum(description=f"{what} in this translation's language.")
+
+    return {
+        "content_score": (
+            staff(ProductContentScore, description="How well the product's description serves "
+                  "its shoppers (null until scored)."),
+            content.resolve_content_score,
+        ),
+        "description_variants": (
+            staff(
+                NonNullList(DescriptionVariant),
+                required=True,
+                language_code=language("Versions"),
+                status=DescriptionVariantStatusEnum(description="Only versions in this state."),
+                description="Every version of the product's description (original, proposed, "
+                "edited), newest first, with scores and fact checks.",
+            ),
+            content.resolve_description_variants,
+        ),
+        "optimized_description": (
+            graphene.Field(
+                JSONString,
+                language_code=language("The description"),
+                description="The description to show a shopper, as Editor.js JSON: the live "
+                "version (approved proposals included).",
+            ),
+            content.resolve_optimized_description,
+        ),
+        "product_content_scores": (
+            staff(
+                ProductContentScoreCountableConnection,
+                channel=graphene.String(description="Only products listed in this channel."),
+                first=graphene.Int(default_value=20, description="Page size, 1 to 100."),
+                after=graphene.String(description="The end cursor of the previous page."),
+                max_total=graphene.Float(description="Only scores at most this."),
+                language_code=language("Scores"),
+                description="Products' description scores, weakest first.",
+            ),
+            content.resolve_product_content_scores,
+        ),
+        "description_rewrite_job": (
+            staff(
+                DescriptionRewriteJob,
+                id=graphene.ID(required=True, description="ID of the job."),
+                description="A rewrite job and its progress.",
+            ),
+            content.resolve_description_rewrite_job,
+        ),
+        "product_description_rewrite": (content.ProductDescriptionRewrite.Field(), None),
+        "product_descriptions_rewrite": (content.ProductDescriptionsRewrite.Field(), None),
+        "description_variant_approve": (content.DescriptionVariantApprove.Field(), None),
+        "description_variant_reject": (content.DescriptionVariantReject.Field(), None),
+        "product_description_rollback": (content.ProductDescriptionRollback.Field(), None),
     }
 
 
