@@ -19,7 +19,7 @@ import numpy as np
 
 from .events import Event
 from .filters import CandidateFilter
-from .ports import Neighbor, Recommendation, ShopperLists
+from .ports import NO_HISTORY, Neighbor, Recommendation, ShopperLists, _NoHistory
 from .profiles import LongTermState
 
 # As in the PostgreSQL store: events older than this many half-lives are not summed.
@@ -296,8 +296,10 @@ class MemoryStore:
 
     def stored_recommendations(
         self, shopper_key: str, now: datetime, candidate_filter: CandidateFilter
-    ) -> list[Recommendation] | None:
+    ) -> list[Recommendation] | None | _NoHistory:
         _check_filter(candidate_filter)
+        if not any(e.shopper_key == shopper_key for e in self._events):
+            return NO_HISTORY
         profile, lists = self._shopper_lists.get(shopper_key, (None, None))
         if lists is None or profile is not self._profiles.get(shopper_key):
             return None

@@ -141,6 +141,17 @@ class SimilarListStore(Protocol):
         """Store (replace) products' ranked similar lists."""
 
 
+class _NoHistory:
+    """What :meth:`ShopperListStore.stored_recommendations` answers for a shopper with
+    no events at all (an unknown guest), so that nothing more is read for them."""
+
+    def __repr__(self) -> str:
+        return "NO_HISTORY"
+
+
+NO_HISTORY = _NoHistory()
+
+
 class ShopperListStore(Protocol):
     def save_shopper_lists(self, shopper_key: str, lists: ShopperLists | None) -> None:
         """Store the lists computed from the shopper's current profile (None clears them).
@@ -149,10 +160,11 @@ class ShopperListStore(Protocol):
 
     def stored_recommendations(
         self, shopper_key: str, now: datetime, candidate_filter: CandidateFilter
-    ) -> list[Recommendation] | None:
+    ) -> list[Recommendation] | None | _NoHistory:
         """The valid stored list for ``now`` (the visit's until it ends, then the
         lasting one), only its entries passing the filter, in stored order; None
-        when nothing valid is stored (never computed, or the profile changed since)."""
+        when nothing valid is stored (never computed, or the profile changed since);
+        :data:`NO_HISTORY` when the shopper has no events at all."""
 
 
 class RecommendationStore(ProductVectorStore, InteractionStore, ProfileStore, SimilarListStore, ShopperListStore, Protocol):

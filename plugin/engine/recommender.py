@@ -14,6 +14,7 @@ from .events import Event, EventType
 from .explain import Reason, ReasonKind, attribute, strongest_events
 from .filters import NO_FILTER, CandidateFilter
 from .ports import (
+    NO_HISTORY,
     Neighbor,
     ProductVectorStore,
     Recommendation,
@@ -179,8 +180,11 @@ class Recommender:
     ) -> RecommendationList:
         """Top-``k`` products for a shopper (or a guest with no key) in ``channel``."""
         _check_k(k)
+        history: list[Event] | None = None
         if shopper_key and context_product_id is None:
             stored = self.store.stored_recommendations(shopper_key, self.clock(), candidate_filter)
+            if stored is NO_HISTORY:
+                history, stored = [], None
             items = self._pick_stored(stored, k) if stored is not None else []
             if len(items) == k:
                 list_id = None
@@ -190,7 +194,7 @@ class Recommender:
                     )
                 return RecommendationList(list_id, shopper_key, channel, items)
         return self._recommend_live(
-            shopper_key, channel, k, context_product_id, candidate_filter, remember
+            shopper_key, channel, k, context_product_id, candidate_filter, remember, history
         )
 
     def _recommend_live(
@@ -201,9 +205,11 @@ class Recommender:
         context_product_id: int | None,
         candidate_filter: CandidateFilter,
         remember: bool,
+        history: list[Event] | None = None,
     ) -> RecommendationList:
         config = self.ranking_config
-        history = self.store.history(shopper_key, config.history_limit) if shopper_key else []
+        if history is None:
+            history = self.store.history(shopper_key, config.history_limit) if shopper_key else []
         wanted = {e.product_id for e in history}
         if context_product_id is not None:
             wanted.add(context_product_id)

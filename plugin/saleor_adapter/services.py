@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,9 +11,10 @@ from django.db import DEFAULT_DB_ALIAS
 
 from ..engine.encoder import EncoderConfig
 from ..engine.events import Event
-from ..engine.recommender import ModelRanking, RankingConfig, Recommendation, Recommender
+from ..engine.explain import Reason
+from ..engine.recommender import ModelRanking, RankingConfig, Recommender
 from ..store import DjangoStore
-from ..store.routing import read_alias, reading_from
+from ..store.routing import reading_from
 from . import list_tokens
 from .availability import sellable_filter
 from .config import ACTIVE_BY_DEFAULT, PLUGIN_ID, ConfigError, PersonalizationConfig, parse_config
@@ -85,7 +86,8 @@ def learned_ranking(config: PersonalizationConfig) -> ModelRanking | None:
 class ServedItem:
     product_id: int
     score: float
-    reason: str
+    # Rendered by the caller, which loads the products it names with the list's own.
+    reason: Reason | None = None
 
 
 @dataclass(frozen=True)
@@ -93,30 +95,16 @@ class ServedList:
     id: str | None
     items: list[ServedItem]
 
+    def reason_sources(self) -> list[int]:
+        """Products the reasons name ("Because you viewed ..."), to load their names."""
+        return sorted(
+            {i.reason.product_id for i in self.items if i.reason and i.reason.product_id}
+        )
+
 
 def replica() -> str:
     """Saleor's connection for reads (its replica when it has one), as its storefront uses."""
     return getattr(settings, "DATABASE_CONNECTION_REPLICA_NAME", DEFAULT_DB_ALIAS)
-
-
-def product_names(product_ids: Sequence[int]) -> dict[int, str]:
-    from saleor.product.models import Product
-
-    products = Product.objects.using(read_alias()).filter(id__in=list(product_ids))
-    return dict(products.values_list("id", "name"))
-
-
-def _served(
-    items: Sequence[Recommendation], names: Mapping[int, str] | None = None
-) -> list[ServedItem]:
-    if names is None:
-        names = _source_names(items)
-    return [ServedItem(i.product_id, i.score, i.reason.render(names)) for i in items]
-
-
-def _source_names(items: Iterable[Recommendation]) -> dict[int, str]:
-    sources = {i.reason.product_id for i in items if i.reason.product_id is not None}
-    return product_names(sorted(sources)) if sources else {}
 
 
 def recommend(
@@ -140,7 +128,7 @@ def recommend(
             candidate_filter=flt,
             remember=False,
         )
-        items = _served(result.items)
+        items = [ServedItem(i.product_id, i.score, i.reason) for i in result.items]
     ids = [item.product_id for item in items]
     token = list_tokens.sign(channel.slug, ids, context_product_id) if ids else None
     return ServedList(token, items)
@@ -157,7 +145,7 @@ def similar(
     with reading_from(replica()):
         found = recommender(config).similar_products_many(product_ids, first, flt, channel.slug)
     return {
-        pid: [ServedItem(item.product_id, item.score, "") for item in items]
+        pid: [ServedItem(item.product_id, item.score) for item in items]
         for pid, items in found.items()
     }
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from ..engine.events import Event, EventType
 from ..engine.explain import Reason, ReasonKind
 from ..engine.filters import CandidateFilter
-from ..engine.ports import Neighbor, Recommendation, ShopperLists
+from ..engine.ports import NO_HISTORY, Neighbor, Recommendation, ShopperLists, _NoHistory
 from ..engine.profiles import LongTermState
 from ..models import (
     EmbeddingSpace,
@@ -390,27 +390,33 @@ class DjangoStore:
 
     def stored_recommendations(
         self, shopper_key: str, now: datetime, candidate_filter: CandidateFilter
-    ) -> list[Recommendation] | None:
-        """One statement: the profile row, its list for ``now`` and the filter."""
+    ) -> list[Recommendation] | None | _NoHistory:
+        """One statement: whether the shopper has events, their profile row's list for
+        ``now`` (when still valid) and the filter."""
         entry_id = "(e.value->>0)::bigint"
         where, params = vector_search.filter_sql(candidate_filter, entry_id)
         sql = (
-            "SELECT e.value FROM "
-            f"{ShopperProfile._meta.db_table} p LEFT JOIN LATERAL ("
+            f"SELECT EXISTS (SELECT 1 FROM {InteractionEvent._meta.db_table} h "
+            "  WHERE h.shopper_key = %s), p.id IS NOT NULL, e.value "
+            f"FROM (SELECT 1) one LEFT JOIN {ShopperProfile._meta.db_table} p "
+            f"  ON p.shopper_key = %s AND p.space_id = {self._space_sql()} "
+            "  AND p.lists_for = p.updated_at "
+            "LEFT JOIN LATERAL ("
             "  SELECT e.value, e.ord FROM jsonb_array_elements(CASE WHEN p.session_until >= %s "
             "    THEN p.session_list ELSE p.lasting_list END) WITH ORDINALITY AS e(value, ord) "
             f"  WHERE EXISTS (SELECT 1 FROM {vector_search.TABLE} v "
             f"    WHERE v.space_id = p.space_id AND v.product_id = {entry_id}){where}"
-            ") e ON true "
-            f"WHERE p.shopper_key = %s AND p.space_id = {self._space_sql()} "
-            "AND p.lists_for = p.updated_at ORDER BY e.ord"
+            ") e ON true ORDER BY e.ord"
         )
         with read_connection().cursor() as cursor:
-            cursor.execute(sql, [now, *params, shopper_key])
+            cursor.execute(sql, [shopper_key, shopper_key, now, *params])
             rows = cursor.fetchall()
-        if not rows:
+        has_events, has_lists, _value = rows[0]
+        if not has_events:
+            return NO_HISTORY
+        if not has_lists:
             return None
-        return [_recommendation(value) for (value,) in rows if value is not None]
+        return [_recommendation(value) for *_flags, value in rows if value is not None]
 
     def _space_sql(self) -> str:
         """The pinned space's id, or the active one's as a subquery (no extra round trip)."""

@@ -14,7 +14,7 @@ from saleor_personalization.engine.events import Event, EventType
 from saleor_personalization.engine.explain import Reason, ReasonKind
 from saleor_personalization.engine.filters import NO_FILTER, CandidateFilter
 from saleor_personalization.engine.memory_store import MemoryStore
-from saleor_personalization.engine.ports import Recommendation, ShopperLists
+from saleor_personalization.engine.ports import NO_HISTORY, Recommendation, ShopperLists
 from saleor_personalization.store import DjangoStore
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -314,8 +314,10 @@ def entry(pid: int, kind: ReasonKind = ReasonKind.HISTORY, source: int | None = 
 
 
 def give_profile(store, key: str) -> None:
+    """An event and the profile it makes (the lists' validity follows the profile)."""
     vector = np.eye(DIMS, dtype=np.float32)[0]
     config = profiles.ProfileConfig()
+    store.record(Event(key, 1, "view", NOW, "web"))
     store.update_profile(key, lambda s: profiles.add_event(s, vector, "view", NOW, config))
 
 
@@ -335,7 +337,9 @@ def test_stored_shopper_lists_serve_the_visits_then_the_lasting_one_until_the_pr
     assert store.stored_recommendations("u:1", NOW, CandidateFilter.allow([99])) == []
     store.delete_products([5])
     assert store.stored_recommendations("u:1", NOW, NO_FILTER) == session[1:]
-    # Nothing stored for a shopper without a profile, or once the profile changed.
+    # An unknown shopper is told apart from one whose lists are missing or stale.
+    assert store.stored_recommendations("u:2", NOW, NO_FILTER) is NO_HISTORY
+    store.record(Event("u:2", 1, "view", NOW, "web"))
     assert store.stored_recommendations("u:2", NOW, NO_FILTER) is None
     give_profile(store, "u:1")
     assert store.stored_recommendations("u:1", NOW, NO_FILTER) is None

@@ -123,17 +123,19 @@ def recommend(
 
 
 def recommendation_list(info, served: ServedList, slug: str) -> Promise:
-    ids = [item.product_id for item in served.items]
+    # The products the reasons name come in the same load as the list's own.
+    ids = list(dict.fromkeys([item.product_id for item in served.items] + served.reason_sources()))
 
     def build(products) -> RecommendationList:
         by_id = {product.pk: product for product in products if product is not None}
+        names = {pk: product.name for pk, product in by_id.items()}
         return RecommendationList(
             id=list_global_id(served.id),
             items=[
                 RecommendedProduct(
                     product=ChannelContext(node=by_id[item.product_id], channel_slug=slug),
                     score=item.score,
-                    reason=item.reason or None,
+                    reason=(item.reason.render(names) or None) if item.reason else None,
                 )
                 for item in served.items
                 if item.product_id in by_id
