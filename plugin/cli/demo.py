@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime
 
 from ..progress import progress_bar
+from . import demo_content
 
 DEMO_DATABASE = "personalization_demo"
 
@@ -25,6 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--reset", action="store_true",
         help="with DATABASE_URL: allow deleting existing personalization rows in that database",
     )
+    demo_content.add_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -45,8 +47,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"Database: {url}")
     _reset()
-    _Demo(args.k).run()
-    return 0
+    demo = _Demo(args.k)
+    demo.run()
+    return 0 if args.no_content else demo_content.run(demo.shop, demo.recommender)
 
 
 def _reset() -> None:
