@@ -4,7 +4,7 @@ from saleor_personalization.cli.main import main
 
 @pytest.mark.django_db
 def test_demo_prints_explained_recommendations_similar_products_and_updates(capsys, encoder_config):
-    assert main(["demo", "-k", "3"]) == 0
+    assert main(["demo", "-k", "3", "--no-content"]) == 0
     out = capsys.readouterr().out
     assert "60 products embedded with sentence-transformers/all-MiniLM-L6-v2 (384 dimensions)" in out
     assert "Because you viewed" in out

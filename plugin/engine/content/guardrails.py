@@ -17,6 +17,7 @@ Rules: ``empty``, ``length``, ``language``, ``markup``, ``dropped_fact``,
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,8 @@ from .text import copied_sentences, sentences, shared_runs
 RULES = ("empty", "length", "language", "markup", "dropped_fact", "changed_fact",
          "invented_number", "invented_fact", "invented_price", "invented_discount",
          "invented_warranty", "invented_certification", "health_claim", "superlative",
-         "invented_claim", "copied_text", "prompt_injection", "assistant_text")
+         "invented_claim", "copied_text", "prompt_injection", "assistant_text",
+         "repeated_text")
 # Characters: a description shorter than a sentence or longer than a long page; a very
 # short source lowers the floor to half its own length (see :func:`default_bounds`).
 DEFAULT_BOUNDS = (30, 5000)
@@ -120,6 +122,7 @@ def check(
     ):
         found.append(Violation(*finding))
     found += _repeated(text)
+    found += _odd_numerals(text, support)
     copies = shared_runs(text, other_products, exclude=source)
     copies += [s for s in copied_sentences(text, other_products, exclude=source)
                if not any(s in run for run in copies)]
@@ -150,6 +153,14 @@ def _without(source: str, injected: Sequence[str]) -> str:
 
 def _attribute_lines(attrs: Mapping[str, list[str]]) -> list[str]:
     return [f"{name}: {', '.join(values)}." for name, values in attrs.items()]
+
+
+def _odd_numerals(text: str, support: str) -> Iterator[Violation]:
+    """Numerals outside plain digits (⅛, ½, ², ①) the source does not use: the fact
+    rules read ASCII digits, so these would otherwise slip through as new numbers."""
+    for char in dict.fromkeys(text):
+        if unicodedata.category(char) == "No" and char not in support:
+            yield Violation("invented_number", f'a number the source does not give: "{char}"', char)
 
 
 def _repeated(text: str) -> Iterator[Violation]:
