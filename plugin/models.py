@@ -290,3 +290,7 @@ class RecommenderModel(models.Model):
     def __str__(self) -> str:
         return f"recommender model {self.pk} ({self.status})"
 
+
+# Content optimization's tables live in their own module; importing them here
+# registers them with the app.
+from .content_models import DescriptionScore, DescriptionVersion, RewriteJob  # noqa: E402, F401

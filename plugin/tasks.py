@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 QUEUE = "personalization"
 REBUILD_QUEUE = "personalization_rebuild"
+# The generative model runs only here, loaded once per worker process.
+LLM_QUEUE = "personalization_llm"
 # Training the learned recommender: minutes of CPU (or GPU) and a torch import,
 # on its own queue and worker, so serving and the other queues never wait for it.
 TRAINING_QUEUE = "personalization_training"
@@ -241,6 +243,37 @@ def refresh_popularity() -> dict:
     from .saleor_adapter import services
 
     return _when_active(lambda config: {"rows": services.refresh_popularity(config)})
+
+
+@shared_task(queue=LLM_QUEUE, **RETRY)
+def rewrite_descriptions(job_id: str) -> dict:
+    """A staff request for better descriptions: proposals behind the guardrails."""
+    from .saleor_adapter import content_jobs
+
+    def rewrite(config: PersonalizationConfig) -> dict:
+        with failures_recorded("rewrite"):
+            job = content_jobs.run_job(config, job_id)
+        if job is None:
+            return {"skipped": "no such job"}
+        return {"status": job.status, "done": job.done, "proposals": job.proposals}
+
+    return _when_active(rewrite)
+
+
+@shared_task(queue=REBUILD_QUEUE, **RETRY)
+def refresh_description_scores(limit: int = 500) -> dict:
+    """Periodic: score descriptions never scored, changed since, or a day old (their
+    audience moves with what shoppers do)."""
+    from .saleor_adapter import content_scores
+
+    def refresh(config: PersonalizationConfig) -> dict:
+        if not config.content_enabled:
+            return {"skipped": "content optimization off"}
+        with failures_recorded("scores"):
+            due = content_scores.due_products(limit)
+            return {"scored": len(content_scores.score_products(config, due))}
+
+    return _when_active(refresh)
 
 
 @shared_task(queue=TRAINING_QUEUE)

@@ -27,6 +27,8 @@ PERSONALIZATION_REBUILD_QUEUE = "personalization_rebuild"
 # Training the learned recommender (torch, minutes of CPU) runs only on this queue's
 # workers: serving and the other queues never wait for it.
 PERSONALIZATION_TRAINING_QUEUE = "personalization_training"
+# The generative model (description rewrites) runs only on this queue's workers.
+PERSONALIZATION_LLM_QUEUE = "personalization_llm"
 
 # The tasks declare these queues themselves; the routes keep them there even when
 # they are sent by name (Celery beat, send_task) from a process that has not
@@ -40,6 +42,10 @@ CELERY_TASK_ROUTES = {
     "saleor_personalization.tasks.refresh_similar_lists": {
         "queue": PERSONALIZATION_REBUILD_QUEUE
     },
+    "saleor_personalization.tasks.refresh_description_scores": {
+        "queue": PERSONALIZATION_REBUILD_QUEUE
+    },
+    "saleor_personalization.tasks.rewrite_descriptions": {"queue": PERSONALIZATION_LLM_QUEUE},
     "saleor_personalization.tasks.retrain_recommender": {
         "queue": PERSONALIZATION_TRAINING_QUEUE
     },
@@ -73,6 +79,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": datetime.timedelta(minutes=5),
         "kwargs": {"limit": 5000},
         "options": {"queue": PERSONALIZATION_REBUILD_QUEUE, "expires": 240},
+    },
+    # Description scores of products saved since, or scored a day ago (their audience
+    # moves with what shoppers do), 500 at most per run.
+    "personalization-refresh-description-scores": {
+        "task": "saleor_personalization.tasks.refresh_description_scores",
+        "schedule": datetime.timedelta(minutes=15),
+        "kwargs": {"limit": 500},
+        "options": {"queue": PERSONALIZATION_REBUILD_QUEUE, "expires": 600},
     },
     # The learned recommender: retrained every night when anything new happened, and
     # as soon as 5,000 new events arrived since the last training (checked cheaply

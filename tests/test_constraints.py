@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import re
 import tarfile
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -21,7 +21,7 @@ from ..models import PendingRefresh, ProductVector
 from ..store import recommender_registry, similar_lists
 from ..store.advisory_lock import advisory_lock
 from ..store.catalog_index import current_space, index_products, rebuild_catalog
-from . import services
+from . import content_scores, services
 from .config import PersonalizationConfig
 from .deletions import forget_products
 from .documents import all_product_ids, product_documents
@@ -80,6 +80,8 @@ def refresh_products(config: PersonalizationConfig, product_ids: Sequence[int]) 
     similar_lists.mark_near_stale(space, ids)
     # The live learned model's vectors follow the text (a new product: cold start).
     recommender_registry.refresh_learned_vectors(space, sorted(set(ids) - missing))
+    if config.content_enabled:
+        content_scores.score_products(config, sorted(set(ids) - missing))
     return stats
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from ..engine.encoder import DEFAULT_MODEL
 
 PLUGIN_ID = "saleor.personalization"
+GENERATOR_BACKENDS = ("local", "openai")
+MAX_CANDIDATES = 8
 # Active from installation: dashboard 3.23 lists only active plugins, so an inactive
 # one could be found only by its URL. "Recommendations" switches serving off instead.
 ACTIVE_BY_DEFAULT = True
@@ -37,6 +39,14 @@ class PersonalizationConfig:
     exclude_viewed: bool = False
     diversity: float = 0.1
     embedding_model: str = DEFAULT_MODEL
+    content_enabled: bool = True
+    auto_promote: bool = False
+    generator_backend: str = "local"
+    generator_model: str = ""
+    generator_url: str = ""
+    generator_api_key: str = ""
+    brand_voice: str = ""
+    rewrite_candidates: int = 2
 
     def as_task_kwargs(self) -> dict[str, Any]:
         """A plain dict for Celery task arguments."""
@@ -101,6 +111,55 @@ SETTINGS: dict[str, Setting] = {
         "the server). After a change the whole catalog is read again in the background; "
         "the current lists stay live until the new ones are ready.",
     ),
+    "content_enabled": Setting(
+        "BOOLEAN",
+        "Content: optimize descriptions",
+        "Score every product description against what your shoppers look for, and let "
+        "staff ask for better descriptions. Nothing reaches shoppers before it is approved.",
+    ),
+    "auto_promote": Setting(
+        "BOOLEAN",
+        "Content: approve proposals automatically",
+        "Put a proposed description live without staff review when it passes every fact "
+        "check and scores better than the current one. The previous text is kept and can "
+        "be put back.",
+    ),
+    "generator_backend": Setting(
+        "STRING",
+        "Content: writing model",
+        "'local' runs the small model that ships with the plugin on your workers; "
+        "'openai' uses a chat-completions server (OpenAI, vLLM, Ollama, llama.cpp) at the "
+        "server address below.",
+    ),
+    "generator_model": Setting(
+        "STRING",
+        "Content: writing model name",
+        "For 'local': empty for the bundled model, or a model name or folder your "
+        "developer installed. For 'openai': the model name the server offers (required).",
+    ),
+    "generator_url": Setting(
+        "STRING",
+        "Content: writing server address",
+        "The server's API address for 'openai', e.g. https://api.openai.com/v1 or "
+        "http://localhost:8000/v1.",
+    ),
+    "generator_api_key": Setting(
+        "SECRET",
+        "Content: writing server key",
+        "The API key of the writing server, if it needs one.",
+    ),
+    "brand_voice": Setting(
+        "MULTILINE",
+        "Content: brand voice",
+        "How your shop speaks, in a sentence or two (e.g. 'warm and plain, no jargon'). "
+        "Every proposed description follows it.",
+    ),
+    "rewrite_candidates": Setting(
+        "STRING",
+        "Content: drafts per product (1 to 8)",
+        "How many drafts the model writes for each product; only drafts that keep every "
+        "fact and score better become proposals. More drafts take longer.",
+    ),
     "index_status": Setting(
         "OUTPUT",
         "Recommendations: catalog status",
@@ -158,6 +217,15 @@ def parse_config(
                 problems[name] = f"expected on or off, got {value!r}"
             else:
                 values[name] = parsed
+        elif name == "rewrite_candidates":
+            try:
+                count = int(str(value).strip())
+            except (TypeError, ValueError):
+                count = 0
+            if not 1 <= count <= MAX_CANDIDATES:
+                problems[name] = f"expected a whole number from 1 to {MAX_CANDIDATES}, got {value!r}"
+            else:
+                values[name] = count
         elif name == "diversity":
             try:
                 number = float(value)
@@ -169,6 +237,9 @@ def parse_config(
                 values[name] = number
         else:
             values[name] = str(value).strip()
+            if name == "generator_backend":
+                values[name] = values[name].lower() or "local"
+    problems.update(_generator_problems(values, raw))
     model = values.get("embedding_model")
     if model is not None and not model:
         problems["embedding_model"] = "name a model, or leave the default " + DEFAULT_MODEL
@@ -179,6 +250,23 @@ def parse_config(
     if problems:
         raise ConfigError({name: f"{label(name)}: {message}" for name, message in problems.items()})
     return PersonalizationConfig(**values)
+
+
+def _generator_problems(values: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[str, str]:
+    backend = values.get("generator_backend", "local")
+    if backend not in GENERATOR_BACKENDS:
+        return {"generator_backend": f"expected one of {', '.join(GENERATOR_BACKENDS)}, "
+                f"got {raw.get('generator_backend')!r}"}
+    problems = {}
+    url = values.get("generator_url", "")
+    if url and not url.startswith(("http://", "https://")):
+        problems["generator_url"] = f"expected an http:// or https:// address, got {url!r}"
+    if backend == "openai":
+        if not url:
+            problems["generator_url"] = "the 'openai' writing model needs the server's address"
+        if not values.get("generator_model"):
+            problems["generator_model"] = "the 'openai' writing model needs a model name"
+    return problems
 
 
 def _boolean(value: Any) -> bool | None:

@@ -25,6 +25,8 @@ JOB_NAMES = {
     "sweep": "periodic refresh",
     "similar_lists": "computing similar products",
     "training": "training the recommender",
+    "rewrite": "writing description proposals",
+    "scores": "scoring descriptions",
 }
 _MESSAGE_MAX = 500
 

@@ -31,6 +31,8 @@ from .routing import read_alias, read_connection
 from .spaces import vector_expression
 
 TABLE = ProductVector._meta.db_table
+# Rows fetched beyond k by a filtered index search, at most (see nearest_sql).
+FILTERED_OVERFETCH = 10
 
 @dataclass(frozen=True)
 class SearchSettings:
@@ -184,13 +186,20 @@ def nearest_sql(
         )
     expression = vector_expression(space)
     where, params = filter_sql(candidate_filter, "v.product_id")
+    fetch = k + min(k, FILTERED_OVERFETCH) if where else k
     sql = (
         f"SELECT v.product_id, {expression} <=> %s::vector({int(space.dimensions)}) AS distance, "
-        f"vector_send(v.embedding) FROM {TABLE} v "
+        f"v.embedding FROM {TABLE} v "
         f"WHERE v.space_id = {int(space.pk)}{where} "
         f"ORDER BY {expression} <=> %s::vector({int(space.dimensions)}) LIMIT %s"
     )
-    return sql, [query, *params, query, int(k)]
+    # A filtered iterative scan returns rows roughly in order (relaxed_order): a few
+    # more than asked, re-sorted, let a near row found a little late still make it.
+    sql = (
+        f"SELECT r.product_id, r.distance, vector_send(r.embedding) FROM ({sql}) r "
+        "ORDER BY r.distance, r.product_id LIMIT %s"
+    )
+    return sql, [query, *params, query, int(fetch), int(k)]
 
 
 def nearest(

@@ -20,7 +20,10 @@ def test_defaults_round_trip_through_the_dashboard_list():
 
 def test_every_setting_has_a_sectioned_label_and_the_list_follows_them():
     assert [item["name"] for item in default_configuration()] == list(SETTINGS)
-    assert all(s.label.startswith("Recommendations: ") and s.help_text for s in SETTINGS.values())
+    assert all(
+        s.label.startswith(("Recommendations: ", "Content: ")) and s.help_text
+        for s in SETTINGS.values()
+    )
 
 
 def test_values_are_typed():
@@ -63,3 +66,31 @@ def test_the_model_check_runs_only_when_given_and_its_answer_is_the_error():
 def test_status_fields_are_not_settings():
     config = parse_config(items(index_status="forged", last_problem="forged"))
     assert config == PersonalizationConfig()
+
+
+def test_the_writing_model_settings_are_checked_together():
+    config = parse_config([
+        {"name": "generator_backend", "value": " OpenAI "},
+        {"name": "generator_url", "value": "http://localhost:8000/v1"},
+        {"name": "generator_model", "value": "qwen2.5-7b-instruct"},
+        {"name": "generator_api_key", "value": "sk-1"},
+        {"name": "rewrite_candidates", "value": "3"},
+        {"name": "brand_voice", "value": "warm and plain"},
+    ])
+    assert (config.generator_backend, config.rewrite_candidates) == ("openai", 3)
+    with pytest.raises(ConfigError) as raised:
+        parse_config([
+            {"name": "generator_backend", "value": "openai"},
+            {"name": "generator_url", "value": "localhost:8000"},
+            {"name": "rewrite_candidates", "value": "9"},
+        ])
+    assert raised.value.errors == {
+        "generator_url": "Content: writing server address: expected an http:// or https:// "
+        "address, got 'localhost:8000'",
+        "generator_model": "Content: writing model name: the 'openai' writing model needs a "
+        "model name",
+        "rewrite_candidates": "Content: drafts per product (1 to 8): expected a whole number "
+        "from 1 to 8, got '9'",
+    }
+    with pytest.raises(ConfigError, match="Content: writing model: expected one of local, openai"):
+        parse_config([{"name": "generator_backend", "value": "gpt"}])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import sys
 import uuid
-from decimal import Decimal
 
 import graphene
 import pytest
@@ -19,17 +18,14 @@ from saleor.graphql.tests.utils import (
 )
 from saleor.product.models import (
     Product,
-    ProductChannelListing,
-    ProductVariant,
-    ProductVariantChannelListing,
 )
-from saleor.warehouse.models import Stock
 from saleor_personalization.engine.events import Event, EventType
 from saleor_personalization.models import InteractionEvent, ProductVector, RecommendationList
 from saleor_personalization.saleor_adapter import catalog_jobs, list_tokens, services
 from saleor_personalization.saleor_adapter.config import PersonalizationConfig
 from saleor_personalization.saleor_adapter.graphql import schema as our_schema
 from saleor_personalization.store.django_store import clear_popularity_cache
+from support import list_product
 
 COFFEE = ["Ethiopian coffee beans", "Colombian dark roast coffee", "Burr coffee grinder",
           "Pour-over coffee dripper"]
@@ -86,22 +82,6 @@ mutation($input: RecommendationEventInput!) {
 
 def gid(kind: str, pk) -> str:
     return graphene.Node.to_global_id(kind, pk)
-
-
-def list_product(product, channel, warehouse, *, published=True, stock=10) -> None:
-    ProductChannelListing.objects.create(
-        product=product, channel=channel, is_published=published, visible_in_listings=True,
-        available_for_purchase_at=EPOCH, currency=channel.currency_code,
-    )
-    variant = product.variants.first() or ProductVariant.objects.create(
-        product=product, sku=f"sku-{product.pk}"
-    )
-    ProductVariantChannelListing.objects.create(
-        variant=variant, channel=channel, price_amount=Decimal(10), currency=channel.currency_code
-    )
-    Stock.objects.get_or_create(
-        warehouse=warehouse, product_variant=variant, defaults={"quantity": stock}
-    )
 
 
 @pytest.fixture

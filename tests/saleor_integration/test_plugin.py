@@ -73,7 +73,7 @@ def test_every_setting_is_labelled_by_its_section_in_words_for_merchants(staff):
     fields = plugin_fields(staff)
     assert set(fields) == set(SETTINGS)
     for name, field in fields.items():
-        assert field["label"].startswith("Recommendations: "), field["label"]
+        assert field["label"].startswith(("Recommendations: ", "Content: ")), field["label"]
         help_text = PersonalizationPlugin.CONFIG_STRUCTURE[name]["help_text"]
         for jargon in ("GraphQL", "anonymousId", "similarProducts", "recommendedProducts"):
             assert jargon not in help_text, (name, jargon)

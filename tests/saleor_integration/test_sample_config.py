@@ -35,6 +35,7 @@ def test_sample_settings_keep_saleors_beat_entries_and_add_ours():
         tasks.refresh_popularity.name,
         tasks.refresh_similar_lists.name,
         tasks.retrain_recommender.name,
+        tasks.refresh_description_scores.name,
     }
     sweep = ours["personalization-refresh-pending-products"]
     assert schedule(sweep["schedule"]).run_every.total_seconds() == 60
@@ -56,7 +57,9 @@ def test_sample_settings_route_every_task_of_ours_to_its_queue():
     assert tasks.rebuild_catalog_vectors in found and tasks.sync_order_purchases in found
     for task in found:
         assert route(task.name) == {"queue": task.queue}, task.name
-        assert task.queue in (tasks.QUEUE, tasks.REBUILD_QUEUE, tasks.TRAINING_QUEUE), task.name
+        assert task.queue in (
+            tasks.QUEUE, tasks.REBUILD_QUEUE, tasks.TRAINING_QUEUE, tasks.LLM_QUEUE
+        ), task.name
 
 
 def test_only_whole_catalog_work_goes_to_the_rebuild_queue():
@@ -66,7 +69,11 @@ def test_only_whole_catalog_work_goes_to_the_rebuild_queue():
     on_rebuild_queue = [t.name for t in our_tasks() if route(t.name)["queue"] == tasks.REBUILD_QUEUE]
 
     assert sorted(on_rebuild_queue) == sorted(
-        [tasks.rebuild_catalog_vectors.name, tasks.refresh_similar_lists.name]
+        [
+            tasks.rebuild_catalog_vectors.name,
+            tasks.refresh_similar_lists.name,
+            tasks.refresh_description_scores.name,
+        ]
     )
     assert route(tasks.sync_order_purchases.name) == {"queue": tasks.QUEUE}
     assert route(tasks.refresh_pending_products.name) == {"queue": tasks.QUEUE}
