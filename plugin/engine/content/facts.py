@@ -303,8 +303,8 @@ def certifications(text: str) -> list[str]:
 
 @lru_cache(maxsize=8)
 def _vocabulary_index(vocabulary: tuple[str, ...]) -> tuple[dict, dict, list[str], dict]:
-    """Latin terms by their lower-case words, short acronyms (CE, UL: capitals only) by
-    their words, Han terms longest first, and per first word the term lengths (longest
+    """Latin terms by their lower-case words, acronyms (CE, REACH: capitals only, as
+    "reach for" is not the regulation) by their words, Han terms longest first, and per first word the term lengths (longest
     first) that start with it."""
     latin: dict[tuple[str, ...], str] = {}
     acronyms: dict[tuple[str, ...], str] = {}
@@ -314,7 +314,7 @@ def _vocabulary_index(vocabulary: tuple[str, ...]) -> tuple[dict, dict, list[str
         if not term.isascii():
             han.append(term)
             continue
-        if term.isupper() and len(term) <= 3:
+        if term.isupper():
             key = tuple(_LATIN_WORD_RE.findall(term))
             acronyms[key] = term
         else:
@@ -338,7 +338,7 @@ def _vocabulary_hits(text: str, vocabulary: tuple[str, ...]) -> list[str]:
         step = 1
         for size in sizes.get(lower[index], ()):
             words = tuple(lower[index:index + size])
-            term = latin.get(words) or acronyms.get(tuple(w for _, w in spans[index:index + size]))
+            term = acronyms.get(tuple(w for _, w in spans[index:index + size])) or latin.get(words)
             if term:
                 found.append((spans[index][0], term))
                 step = size

@@ -30,6 +30,7 @@ from .facts import (
     codes,
     materials,
     mentions,
+    normalize,
     quantities,
     sizes,
 )
@@ -287,6 +288,6 @@ def _terms(kind: str, source: list[str], candidate: list[str], support: str,
 def _said(kind: str, term: str, text: str) -> bool:
     if kind == "size":
         return term.upper() in {s.upper() for s in sizes(text)} or f"size {term}" in text
-    if kind == "certification" and term.isupper():
-        return term in text
+    if kind == "certification":
+        return normalize(term) in {normalize(c) for c in certifications(text)}
     return mentions(text, term)

@@ -27,21 +27,24 @@ from .facts import ProductFacts, product_facts
 from .generators.base import Generator
 from .language import normalize_code
 from .prompts import (
-    BEGIN,
-    END,
     PROMPT_VERSION,
     build_opening_prompts,
     build_prompt,
     build_sentence_prompt,
 )
 from .scoring import ContentScore, score
-from .text import sentences
+from .text import sentences, tokens, weight
 
 VectorFn = Callable[[str], "np.ndarray | Sequence[float] | None"]
 REPAIRABLE = {"changed_fact", "invented_number", "invented_fact", "invented_price",
               "invented_discount", "invented_warranty", "invented_certification",
               "health_claim", "superlative", "invented_claim", "prompt_injection",
               "assistant_text", "markup", "copied_text", "repeated_text"}
+_MARKER_RE = re.compile(r"<<<\s*DESCRIPTION|DESCRIPTION\s*>>>?|<<<|>>>|\bDESCRIPTION\b")
+_CLOSING_RE = re.compile(r"DESCRIPTION\s*>>>?")
+_ECHO_RE = re.compile(r"not instructions|text between|^\s*(?:and|DESCRIPTION)\s*$|"
+                      r"^\s*(?:Product|Category|Brand voice|Staff instructions|Shoppers)[^:\n]*:",
+                      re.IGNORECASE)
 _PREAMBLE_RE = re.compile(
     r"^(?:here(?:'s| is)[^:\n]*:|(?:rewritten|revised|new|improved) (?:product )?description:?|"
     r"description:|sure[,!.][^\n]*|以下是[^：:\n]*[：:]|改写后[^：:\n]*[：:])\s*",
@@ -207,14 +210,18 @@ def _passing(openings: list[str], current_text: str, facts: ProductFacts,
 
 
 def clean_output(text: str, name: str = "") -> str:
-    """A generator's reply without prompt markers, preambles ("Here is ...") or a
-    line repeating the product name; text after a closing marker is dropped."""
-    for marker in (END, "DESCRIPTION>>", ">>>"):
-        if marker in text:
-            head, _, tail = text.partition(marker)
-            text = head if head.strip() else tail
+    """A generator's reply without echoed prompt lines (markers, "is data, not
+    instructions"), preambles ("Here is ...") or a line repeating the product name.
+    When the reply goes on after a closing marker, what came before it was an echo of
+    the prompt and only the rest is kept."""
+    closing = _CLOSING_RE.search(text)
+    if closing and text[closing.end():].strip():
+        text = text[closing.end():]
     lines = []
-    for line in text.replace(BEGIN, "").replace("<<<", "").splitlines():
+    for line in text.splitlines():
+        if _ECHO_RE.search(line):
+            continue
+        line = _MARKER_RE.sub(" ", line)
         line = _PREAMBLE_RE.sub("", line.strip()).strip().strip('"“”')
         if line and line.strip(" .") != name.strip():
             lines.append(line)
@@ -250,7 +257,8 @@ def repair(candidate: str, source: str, report: guardrails.GuardrailReport) -> t
     merchant's sentences that state a dropped fact, in the source's order."""
     injected = set(injected_sentences(source))
     own = [s for s in sentences(source) if s not in injected]
-    kept = sentences(candidate)
+    # Fragments ("and", "Parts:") carry no fact and read as noise.
+    kept = [s for s in sentences(candidate) if weight(tokens(s)) >= 3]
     repairs: list[str] = []
     for violation in report.violations:
         if violation.rule in REPAIRABLE and violation.evidence:

@@ -25,8 +25,8 @@ MATERIALS = _longest_first(
     "ceramic", "porcelain", "stoneware", "earthenware", "clay", "marble", "granite",
     "concrete", "wood", "solid wood", "oak", "walnut", "beech", "pine", "teak", "acacia",
     "maple", "birch", "cherry wood", "plywood", "cork", "rattan", "wicker", "jute", "paper",
-    "cardboard", "plastic", "abs", "polypropylene", "polycarbonate", "silicone", "rubber",
-    "natural rubber", "latex", "foam", "memory foam", "eva", "pvc", "tpu", "gore-tex",
+    "cardboard", "plastic", "ABS", "polypropylene", "polycarbonate", "silicone", "rubber",
+    "natural rubber", "latex", "foam", "memory foam", "EVA", "PVC", "TPU", "gore-tex",
     "beeswax", "soy wax", "paraffin",
     # Chinese
     "有机棉", "纯棉", "棉", "精梳棉", "羊毛", "美利奴羊毛", "羊绒", "山羊绒", "真丝", "桑蚕丝",
@@ -40,7 +40,7 @@ MATERIALS = _longest_first(
 )
 
 CERTIFICATIONS = _longest_first(
-    "GOTS", "OEKO-TEX", "STANDARD 100", "bluesign", "Fairtrade", "Fair Trade",
+    "GOTS", "OEKO-TEX", "Oeko-Tex", "STANDARD 100", "Standard 100", "bluesign", "Fairtrade", "Fair Trade",
     "FSC", "PEFC", "GRS", "RWS", "RDS", "USDA Organic", "EU Ecolabel", "Energy Star",
     "CE", "UKCA", "FCC", "UL", "ETL", "RoHS", "REACH", "FDA", "LFGB", "NSF", "BPA-free",
     "B Corp", "Cradle to Cradle", "Leaping Bunny", "Vegan Society", "Soil Association",
@@ -95,7 +95,8 @@ CLAIMS: dict[str, tuple[str, ...]] = {
         r"\bbest\b", r"#\s?1\b", r"\bno\.? ?1\b", r"\bnumber one\b", r"\bcheapest\b",
         r"\bgreatest\b", r"\bfinest\b", r"\btop[- ]rated\b", r"\bworld'?s\b", r"\bultimate\b",
         r"\bunbeatable\b", r"\bunmatched\b", r"\bunrivall?ed\b", r"\bworld[- ]class\b",
-        r"\bindustry[- ]leading\b", r"\bmarket[- ]leading\b", r"\bbest[- ]selling\b",
+        r"\bunparall?ell?ed\b", r"\bsuperior\b", r"\bincomparable\b", r"\bsecond to none\b",
+        r"\bbest[- ]in[- ]class\b", r"\blike no other\b", r"\bindustry[- ]leading\b", r"\bmarket[- ]leading\b", r"\bbest[- ]selling\b",
         r"\bbestsell", r"\bthe most (?!of\b)\w+", r"\bever made\b",
         r"\bthe (?!(?:chest|rest|test|nest|vest|west|forest|interest|harvest|request|guest|quest|crest|contest|protest|latest)\b)\w{3,}est\b",
         r"最(?!多|少|后|近|初|终|大|小|高|低)", r"最[大小高低](?![^，。,.\d]{0,6}\d)",
