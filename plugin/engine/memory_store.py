@@ -133,9 +133,10 @@ class MemoryStore:
         _check_filter(candidate_filter)
         found = {}
         for source in product_ids:
+            window = self._similar.get(int(source), [])[: max(3 * k, k + 8)]
             passing = [
                 (pid, score)
-                for pid, score in self._similar.get(int(source), [])
+                for pid, score in window
                 if pid in self._vectors and candidate_filter.allows(pid)
             ]
             if len(passing) >= k:
@@ -295,7 +296,11 @@ class MemoryStore:
             self._shopper_lists[shopper_key] = (profile, lists)
 
     def stored_recommendations(
-        self, shopper_key: str, now: datetime, candidate_filter: CandidateFilter
+        self,
+        shopper_key: str,
+        now: datetime,
+        candidate_filter: CandidateFilter,
+        limit: int | None = None,
     ) -> list[Recommendation] | None | _NoHistory:
         _check_filter(candidate_filter)
         if not any(e.shopper_key == shopper_key for e in self._events):
@@ -305,11 +310,16 @@ class MemoryStore:
             return None
         in_session = lists.session_until is not None and now <= lists.session_until
         chosen = (lists.session if in_session else lists.lasting) or []
-        return [
+        passing = [
             item
             for item in chosen
             if item.product_id in self._vectors and candidate_filter.allows(item.product_id)
         ]
+        if limit is None:
+            return passing
+        new = [i for i in passing if i.reason.kind != "seen"][:limit]
+        seen = [i for i in passing if i.reason.kind == "seen"][:limit]
+        return [i for i in passing if i in new or i in seen]
 
     def update_profile(
         self,

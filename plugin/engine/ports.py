@@ -135,7 +135,8 @@ class SimilarListStore(Protocol):
     ) -> dict[int, list[tuple[int, float]]]:
         """The first ``k`` entries passing the filter of each product's stored similar
         list, as (product id, score), in stored order; products whose list is missing
-        or has fewer than ``k`` passing entries are absent."""
+        or has fewer than ``k`` passing entries among its first ``max(3k, k + 8)``
+        are absent (the caller searches them live)."""
 
     def save_similar(self, lists: Mapping[int, Sequence[tuple[int, float]]]) -> None:
         """Store (replace) products' ranked similar lists."""
@@ -159,11 +160,16 @@ class ShopperListStore(Protocol):
         They stay valid until the profile next changes."""
 
     def stored_recommendations(
-        self, shopper_key: str, now: datetime, candidate_filter: CandidateFilter
+        self,
+        shopper_key: str,
+        now: datetime,
+        candidate_filter: CandidateFilter,
+        limit: int | None = None,
     ) -> list[Recommendation] | None | _NoHistory:
         """The valid stored list for ``now`` (the visit's until it ends, then the
-        lasting one), only its entries passing the filter, in stored order; None
-        when nothing valid is stored (never computed, or the profile changed since);
+        lasting one), only its entries passing the filter, in stored order (with
+        ``limit``, at most that many not-seen and that many seen ones); None when
+        nothing valid is stored (never computed, or the profile changed since);
         :data:`NO_HISTORY` when the shopper has no events at all."""
 
 

@@ -182,7 +182,9 @@ class Recommender:
         _check_k(k)
         history: list[Event] | None = None
         if shopper_key and context_product_id is None:
-            stored = self.store.stored_recommendations(shopper_key, self.clock(), candidate_filter)
+            stored = self.store.stored_recommendations(
+                shopper_key, self.clock(), candidate_filter, limit=k
+            )
             if stored is NO_HISTORY:
                 history, stored = [], None
             items = self._pick_stored(stored, k) if stored is not None else []

@@ -27,7 +27,7 @@ from ..models import (
     SimilarProductList,
 )
 from ..ttl_cache import TtlCache
-from . import spaces, vector_search
+from . import prepared, spaces, vector_search
 from .routing import read_alias, read_connection
 
 # Events older than this many popularity half-lives add almost nothing (<0.1%).
@@ -97,19 +97,20 @@ class DjangoStore:
             "  array_agg(u.score ORDER BY u.ord) AS scores FROM ("
             "    SELECT u.id, u.score, u.ord "
             "    FROM unnest(s.product_ids, s.scores) WITH ORDINALITY AS u(id, score, ord) "
-            f"   WHERE EXISTS (SELECT 1 FROM {vector_search.TABLE} v "
+            f"   WHERE u.ord <= %s AND EXISTS (SELECT 1 FROM {vector_search.TABLE} v "
             "      WHERE v.space_id = s.space_id AND v.product_id = u.id)"
             f"{where} ORDER BY u.ord LIMIT %s) u) n "
             f"WHERE s.space_id = {space} AND s.product_id = ANY(%s::bigint[]) "
             "AND cardinality(n.ids) >= %s"
         )
         ids = "{" + ",".join(str(int(pid)) for pid in product_ids) + "}"
-        with read_connection().cursor() as cursor:
-            cursor.execute(sql, [*params, int(k), ids, int(k)])
-            return {
-                int(source): [(int(pid), float(score)) for pid, score in zip(found, scores)]
-                for source, found, scores in cursor.fetchall()
-            }
+        rows = prepared.fetchall(
+            read_connection(), sql, [similar_window(k), *params, int(k), ids, int(k)]
+        )
+        return {
+            int(source): [(int(pid), float(score)) for pid, score in zip(found, scores)]
+            for source, found, scores in rows
+        }
 
     def save_similar(self, lists: Mapping[int, Sequence[tuple[int, float]]]) -> None:
         now = timezone.now()
@@ -239,13 +240,13 @@ class DjangoStore:
     ) -> list[tuple[int, float]]:
         if _has_snapshot(channel):
             where, params = vector_search.filter_sql(candidate_filter, "p.product_id")
-            with read_connection().cursor() as cursor:
-                cursor.execute(
-                    f"SELECT p.product_id, p.score FROM {_POPULARITY_TABLE} p "
-                    f"WHERE p.channel = %s{where} ORDER BY p.score DESC, p.product_id LIMIT %s",
-                    [channel or "", *params, k],
-                )
-                return [(int(pid), float(score)) for pid, score in cursor.fetchall() if score > 0]
+            rows = prepared.fetchall(
+                read_connection(),
+                f"SELECT p.product_id, p.score FROM {_POPULARITY_TABLE} p "
+                f"WHERE p.channel = %s{where} ORDER BY p.score DESC, p.product_id LIMIT %s",
+                [channel or "", *params, k],
+            )
+            return [(int(pid), float(score)) for pid, score in rows if score > 0]
         where, params = vector_search.filter_sql(candidate_filter, "e.product_id")
         sql, base_params = _popularity_query(channel, weights, half_life_days, now)
         with read_connection().cursor() as cursor:
@@ -389,28 +390,41 @@ class DjangoStore:
         )
 
     def stored_recommendations(
-        self, shopper_key: str, now: datetime, candidate_filter: CandidateFilter
+        self,
+        shopper_key: str,
+        now: datetime,
+        candidate_filter: CandidateFilter,
+        limit: int | None = None,
     ) -> list[Recommendation] | None | _NoHistory:
         """One statement: whether the shopper has events, their profile row's list for
-        ``now`` (when still valid) and the filter."""
+        ``now`` (when still valid) and the filter. With ``limit``, at most that many new
+        and that many seen entries are checked against the filter and returned."""
         entry_id = "(e.value->>0)::bigint"
         where, params = vector_search.filter_sql(candidate_filter, entry_id)
+        cap = f" LIMIT {int(limit)}" if limit is not None else ""
+
+        def entries(kind: str) -> str:
+            return (
+                "SELECT e.value, e.ord FROM jsonb_array_elements(CASE WHEN p.session_until >= %s "
+                "  THEN p.session_list ELSE p.lasting_list END) WITH ORDINALITY AS e(value, ord) "
+                f"WHERE (e.value->>2 = 'seen') = {kind} AND EXISTS (SELECT 1 "
+                f"  FROM {vector_search.TABLE} v "
+                f"  WHERE v.space_id = p.space_id AND v.product_id = {entry_id}){where} "
+                f"ORDER BY e.ord{cap}"
+            )
+
         sql = (
             f"SELECT EXISTS (SELECT 1 FROM {InteractionEvent._meta.db_table} h "
             "  WHERE h.shopper_key = %s), p.id IS NOT NULL, e.value "
             f"FROM (SELECT 1) one LEFT JOIN {ShopperProfile._meta.db_table} p "
             f"  ON p.shopper_key = %s AND p.space_id = {self._space_sql()} "
             "  AND p.lists_for = p.updated_at "
-            "LEFT JOIN LATERAL ("
-            "  SELECT e.value, e.ord FROM jsonb_array_elements(CASE WHEN p.session_until >= %s "
-            "    THEN p.session_list ELSE p.lasting_list END) WITH ORDINALITY AS e(value, ord) "
-            f"  WHERE EXISTS (SELECT 1 FROM {vector_search.TABLE} v "
-            f"    WHERE v.space_id = p.space_id AND v.product_id = {entry_id}){where}"
-            ") e ON true ORDER BY e.ord"
+            f"LEFT JOIN LATERAL (({entries('false')}) UNION ALL ({entries('true')})) e ON true "
+            "ORDER BY e.ord"
         )
-        with read_connection().cursor() as cursor:
-            cursor.execute(sql, [shopper_key, shopper_key, now, *params])
-            rows = cursor.fetchall()
+        rows = prepared.fetchall(
+            read_connection(), sql, [shopper_key, shopper_key, now, *params, now, *params]
+        )
         has_events, has_lists, _value = rows[0]
         if not has_events:
             return NO_HISTORY
@@ -500,6 +514,13 @@ def _popularity_query(
         sql += " AND e.channel = %s"
         params.append(channel)
     return sql, params
+
+
+def similar_window(k: int) -> int:
+    """How many entries of a stored similar list are checked against a channel's
+    filter: every check costs, and a channel that sells fewer than k of the first
+    ones is better served by a live search over what it does sell."""
+    return max(3 * int(k), int(k) + 8)
 
 
 def _entries(items: Sequence[Recommendation] | None) -> list | None:

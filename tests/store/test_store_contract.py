@@ -351,3 +351,12 @@ def test_stored_shopper_lists_without_a_visit_and_cleared(store):
     assert store.stored_recommendations("u:1", NOW, NO_FILTER) == [entry(2)]
     store.save_shopper_lists("u:1", None)
     assert store.stored_recommendations("u:1", NOW, NO_FILTER) is None
+
+
+def test_a_limit_keeps_the_first_passing_new_and_seen_entries(store):
+    give_profile(store, "u:1")
+    new = [entry(pid) for pid in (5, 3, 7, 2)]
+    seen = [entry(pid, ReasonKind.SEEN, pid) for pid in (9, 8, 6)]
+    store.save_shopper_lists("u:1", ShopperLists(None, new + seen, None))
+    limited = store.stored_recommendations("u:1", NOW, CandidateFilter.allow([3, 7, 2, 8, 6]), 2)
+    assert limited == [new[1], new[2], seen[1], seen[2]]
