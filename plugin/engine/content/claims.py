@@ -122,6 +122,27 @@ def invented_origins(candidate: str, support: str) -> Iterator[Finding]:
             yield "invented_claim", f'origin not in the source: "{match.group()}"', match.group()
 
 
+_NAME_RE = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*[a-z][\w'’-]*|(?<![\w-])[A-Z]{2,}(?![\w-])")
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;\n•*\-–—(\"“]\s*|\d[.)]\s+)$")
+
+
+def invented_names(candidate: str, support: str) -> Iterator[Finding]:
+    """Capitalised words in mid-sentence (brands, places, people, series) the source,
+    attributes and product name never use: a small model's favourite invention
+    ("designed by Northland Natural Brands")."""
+    seen: set[str] = set()
+    for match in _NAME_RE.finditer(candidate):
+        word = match.group().rstrip("'’-")
+        before = candidate[max(0, match.start() - 4):match.start()]
+        if word in seen or word == "I" or _SENTENCE_START_RE.search(before):
+            continue
+        seen.add(word)
+        stem = re.sub(r"['’]s$", "", word)
+        forms = (stem, stem + "s", stem[:-1] if stem.endswith("s") else stem)
+        if not any(mentions(support, form) for form in forms):
+            yield "invented_claim", f'name not in the source: "{word}"', word
+
+
 def assistant_talk(candidate: str, support: str = "") -> Iterator[Finding]:
     """Words a chat assistant says ("As an AI", "Here is the rewritten description")
     that the source does not say itself ("care instructions" may be product copy)."""

@@ -118,6 +118,7 @@ def check(
         *claims.markup(text),
         *claims.unsupported_claims(text, support),
         *claims.invented_origins(text, support),
+        *claims.invented_names(text, support),
         *claims.assistant_talk(text, support),
         *claims.obeyed_injections(text, injected, clean_source),
     ):

@@ -95,7 +95,7 @@ CLAIMS: dict[str, tuple[str, ...]] = {
         r"\bbest\b", r"#\s?1\b", r"\bno\.? ?1\b", r"\bnumber one\b", r"\bcheapest\b",
         r"\bgreatest\b", r"\bfinest\b", r"\btop[- ]rated\b", r"\bworld'?s\b", r"\bultimate\b",
         r"\bunbeatable\b", r"\bunmatched\b", r"\bunrivall?ed\b", r"\bworld[- ]class\b",
-        r"\bunparall?ell?ed\b", r"\bsuperior\b", r"\bincomparable\b", r"\bsecond to none\b",
+        r"\boptimal\b", r"\bunparall?ell?ed\b", r"\bsuperior\b", r"\bincomparable\b", r"\bsecond to none\b",
         r"\bbest[- ]in[- ]class\b", r"\blike no other\b", r"\bindustry[- ]leading\b", r"\bmarket[- ]leading\b", r"\bbest[- ]selling\b",
         r"\bbestsell", r"\bthe most (?!of\b)\w+", r"\bever made\b",
         r"\bthe (?!(?:chest|rest|test|nest|vest|west|forest|interest|harvest|request|guest|quest|crest|contest|protest|latest)\b)\w{3,}est\b",

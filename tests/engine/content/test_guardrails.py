@@ -163,3 +163,13 @@ def test_a_sentence_said_twice_is_refused(language):
         candidate = f"{sentence}{sentence}可以放进洗碗机清洗。"
     report = check(source, candidate, language=language)
     assert [v.rule for v in report.violations] == ["repeated_text"]
+
+
+def test_a_name_the_source_never_uses_is_an_invented_claim():
+    source = "A crew neck tee in organic cotton with a ribbed collar."
+    report = check(source, "A crew neck tee in organic cotton, designed by Northland Studios, "
+                           "with a ribbed collar.", context=["Northline Tee"])
+    assert [v.detail for v in report.violations] == [
+        'name not in the source: "Northland"', 'name not in the source: "Studios"']
+    assert check(source, "The Northline Tee is a crew neck tee in organic cotton with a ribbed "
+                         "collar.", context=["Northline Tee"]).accepted
