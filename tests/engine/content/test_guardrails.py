@@ -167,7 +167,7 @@ def test_a_sentence_said_twice_is_refused(language):
 
 def test_a_name_the_source_never_uses_is_an_invented_claim():
     source = "A crew neck tee in organic cotton with a ribbed collar."
-    report = check(source, "A crew neck tee in organic cotton, designed by Northland Studios, "
+    report = check(source, "A crew neck tee in organic cotton, a Northland Studios design, "
                            "with a ribbed collar.", context=["Northline Tee"])
     assert [v.detail for v in report.violations] == [
         'name not in the source: "Northland"', 'name not in the source: "Studios"']
