@@ -19,7 +19,14 @@ import numpy as np
 
 from .events import Event
 from .filters import CandidateFilter
-from .ports import NO_HISTORY, Neighbor, Recommendation, ShopperLists, _NoHistory
+from .ports import (
+    NO_HISTORY,
+    Neighbor,
+    Recommendation,
+    ShopperLists,
+    _NoHistory,
+    similar_window,
+)
 from .profiles import LongTermState
 
 # As in the PostgreSQL store: events older than this many half-lives are not summed.
@@ -133,7 +140,7 @@ class MemoryStore:
         _check_filter(candidate_filter)
         found = {}
         for source in product_ids:
-            window = self._similar.get(int(source), [])[: max(3 * k, k + 8)]
+            window = self._similar.get(int(source), [])[: similar_window(k)]
             passing = [
                 (pid, score)
                 for pid, score in window

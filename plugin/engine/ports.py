@@ -129,6 +129,13 @@ class ProfileStore(Protocol):
     def load_profile(self, shopper_key: str) -> LongTermState | None: ...
 
 
+def similar_window(k: int) -> int:
+    """How many entries of a stored similar list are checked against a channel's
+    filter: every check costs, and a channel that sells fewer than k of the first
+    ones is better served by a live search over what it does sell."""
+    return max(3 * int(k), int(k) + 8)
+
+
 class SimilarListStore(Protocol):
     def stored_similar(
         self, product_ids: Sequence[int], k: int, candidate_filter: CandidateFilter

@@ -15,7 +15,14 @@ from django.utils import timezone
 from ..engine.events import Event, EventType
 from ..engine.explain import Reason, ReasonKind
 from ..engine.filters import CandidateFilter
-from ..engine.ports import NO_HISTORY, Neighbor, Recommendation, ShopperLists, _NoHistory
+from ..engine.ports import (
+    NO_HISTORY,
+    Neighbor,
+    Recommendation,
+    ShopperLists,
+    _NoHistory,
+    similar_window,
+)
 from ..engine.profiles import LongTermState
 from ..models import (
     EmbeddingSpace,
@@ -514,13 +521,6 @@ def _popularity_query(
         sql += " AND e.channel = %s"
         params.append(channel)
     return sql, params
-
-
-def similar_window(k: int) -> int:
-    """How many entries of a stored similar list are checked against a channel's
-    filter: every check costs, and a channel that sells fewer than k of the first
-    ones is better served by a live search over what it does sell."""
-    return max(3 * int(k), int(k) + 8)
 
 
 def _entries(items: Sequence[Recommendation] | None) -> list | None:
