@@ -28,6 +28,8 @@ from .generators.base import Generator
 from .language import normalize_code
 from .prompts import (
     PROMPT_VERSION,
+    ChatPrompt,
+    PromptExample,
     build_opening_prompts,
     build_prompt,
     build_sentence_prompt,
@@ -40,9 +42,10 @@ REPAIRABLE = {"changed_fact", "invented_number", "invented_fact", "invented_pric
               "invented_discount", "invented_warranty", "invented_certification",
               "health_claim", "superlative", "invented_claim", "prompt_injection",
               "assistant_text", "markup", "copied_text", "repeated_text"}
-_MARKER_RE = re.compile(r"<<<\s*DESCRIPTION|DESCRIPTION\s*>>>?|<<<|>>>|\bDESCRIPTION\b")
+_MARKER_RE = re.compile(r"<<<\s*(?:DESCRIPTION|EXAMPLE)|(?:DESCRIPTION|EXAMPLE)\s*>>>?|<<<|>>>|"
+                        r"\b(?:DESCRIPTION|EXAMPLE)\b")
 _CLOSING_RE = re.compile(r"DESCRIPTION\s*>>>?")
-_ECHO_RE = re.compile(r"not instructions|text between|^\s*(?:and|DESCRIPTION)\s*$|"
+_ECHO_RE = re.compile(r"not instructions|text between|shoppers preferred|shoppers liked less|^\s*(?:and|DESCRIPTION)\s*$|"
                       r"^\s*(?:Product|Category|Brand voice|Staff instructions|Shoppers)[^:\n]*:",
                       re.IGNORECASE)
 _PREAMBLE_RE = re.compile(
@@ -92,6 +95,7 @@ class RewriteResult:
     prompt_version: str
     backend: str
     model: str
+    example_keys: tuple[str, ...] = ()  # the examples and counter-examples the prompts showed
 
     @property
     def proposals(self) -> list[Candidate]:
@@ -110,12 +114,17 @@ def propose(
     other_products: Sequence[str] = (),
     description_vector_fn: VectorFn | None = None,
     audience_vector: np.ndarray | Sequence[float] | None = None,
+    examples: Sequence[PromptExample] = (),
+    counter_examples: Sequence[PromptExample] = (),
 ) -> RewriteResult:
     """Rewrite ``current_text`` (plain text) for the product ``facts``.
 
     ``description_vector_fn`` embeds a text (the engine's encoder) for the alignment
     score against ``audience_vector``; ``other_products`` are other descriptions a
-    candidate must not copy. Raises :class:`.generators.GeneratorError` when the
+    candidate must not copy. ``examples`` (descriptions of similar products that won
+    experiments) and ``counter_examples`` (phrasings that lost) are shown in the
+    whole-text prompt, the examples' openings in the opening prompts; a candidate must
+    not copy them either. Raises :class:`.generators.GeneratorError` when the
     generator fails.
     """
     language = normalize_code(settings.language) or normalize_code(facts.language)
@@ -128,7 +137,9 @@ def propose(
 
     current = evaluate(current_text)
     context = [facts.name, facts.category]
-    texts = _generate(facts, current_text, generator, settings, audience_interests, language)
+    texts, prompts = _generate(facts, current_text, generator, settings, audience_interests,
+                               language, examples, counter_examples)
+    other_products = [*other_products, *(e.text for e in (*examples, *counter_examples))]
     seen: set[str] = set()
     results: list[Candidate] = []
     for origin, raw in texts:
@@ -144,30 +155,38 @@ def propose(
             winner = report.accepted and result.total >= current.total + settings.min_gain
             results.append(Candidate(text, origin if kind == "raw" else f"{origin}+repaired",
                                      report, result, winner, repairs))
-    return RewriteResult(current, results, PROMPT_VERSION, generator.name, generator.model)
+    keys = dict.fromkeys(key for prompt in prompts for key in prompt.metadata.get("example_keys", ()))
+    return RewriteResult(current, results, PROMPT_VERSION, generator.name, generator.model,
+                         tuple(keys))
 
 
 def _generate(facts: ProductFacts, current_text: str, generator: Generator,
-              settings: RewriteSettings, interests: Sequence[str],
-              language: str | None) -> list[tuple[str, str]]:
+              settings: RewriteSettings, interests: Sequence[str], language: str | None,
+              examples: Sequence[PromptExample], counter_examples: Sequence[PromptExample],
+              ) -> tuple[list[tuple[str, str]], list[ChatPrompt]]:
+    """The generated texts with their origin, and the prompts that produced them."""
     out: list[tuple[str, str]] = []
+    built: list[ChatPrompt] = []
     if settings.candidates > 0:
         prompt = build_prompt(facts, current_text, brand_voice=settings.brand_voice,
                               instructions=settings.instructions, audience_interests=interests,
-                              target_words=settings.target_words, language=language)
+                              target_words=settings.target_words, language=language,
+                              examples=examples, counter_examples=counter_examples)
+        built.append(prompt)
         [texts] = generator.generate([prompt], n=settings.candidates,
                                      max_new_tokens=settings.max_new_tokens,
                                      temperature=settings.temperature, seed=settings.seed)
         out += [("generated", clean_output(t, facts.name)) for t in texts]
     if settings.sentence_edits:
         out += [("sentence-edits", t) for t in _sentence_edits(
-            facts, current_text, generator, settings, interests, language)]
-    return out
+            facts, current_text, generator, settings, interests, language, examples, built)]
+    return out, built
 
 
 def _sentence_edits(facts: ProductFacts, current_text: str, generator: Generator,
                     settings: RewriteSettings, interests: Sequence[str],
-                    language: str | None) -> list[str]:
+                    language: str | None, examples: Sequence[PromptExample],
+                    built: list[ChatPrompt]) -> list[str]:
     injected = set(injected_sentences(current_text))
     own = [s for s in sentences(current_text) if s not in injected]
     if not own:
@@ -175,7 +194,8 @@ def _sentence_edits(facts: ProductFacts, current_text: str, generator: Generator
     source = "\n".join([current_text, facts.name])
     opening_prompts = build_opening_prompts(facts, source=source, language=language,
                                             audience_interests=interests,
-                                            brand_voice=settings.brand_voice)
+                                            brand_voice=settings.brand_voice, examples=examples)
+    built += opening_prompts
     # Several sampled openings: the first that passes the guardrails is kept.
     replies = generator.generate(opening_prompts, n=max(1, settings.openings),
                                  max_new_tokens=settings.sentence_tokens,

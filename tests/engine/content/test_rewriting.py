@@ -4,7 +4,7 @@ import pytest
 from saleor_personalization.engine.content.facts import ProductFacts
 from saleor_personalization.engine.content.generators import GeneratorError
 from saleor_personalization.engine.content.guardrails import check
-from saleor_personalization.engine.content.prompts import PROMPT_VERSION
+from saleor_personalization.engine.content.prompts import PROMPT_VERSION, PromptExample
 from saleor_personalization.engine.content.rewriting import (
     RewriteSettings,
     clean_output,
@@ -120,3 +120,36 @@ def test_alignment_uses_the_callers_vectors():
     assert result.current_score.alignment == 0.0
     assert any(c.score.alignment == 1.0 for c in result.candidates)
     assert SOURCE in calls
+
+
+def test_examples_reach_the_prompts_and_their_keys_are_recorded():
+    example = PromptExample("version-7", "Ridge Tee", ("Material: Organic cotton",),
+                            "The Ridge Tee is a soft tee. It breathes on long walks.")
+    counter = PromptExample("version-9", "Cliff Tee", (), "Buy the best tee now.")
+    generator = Scripted("A soft crew neck tee knitted from 180 gsm organic cotton. It keeps "
+                         "its shape after 40 °C washes. Taped shoulder seams stop the neckline "
+                         "from sagging.")
+    result = propose(FACTS, SOURCE, generator=generator, settings=RewriteSettings(candidates=1),
+                     examples=[example], counter_examples=[counter])
+    assert result.example_keys == ("version-7", "version-9")
+    whole = [p for p in generator.prompts if not p.metadata.get("opening")
+             and not p.metadata.get("sentence")]
+    openings = [p for p in generator.prompts if p.metadata.get("opening")]
+    assert "The Ridge Tee is a soft tee." in whole[0].user and "Buy the best" in whole[0].user
+    assert openings and all("The Ridge Tee is a soft tee." in p.user for p in openings)
+    assert all("Buy the best" not in p.user for p in openings)
+    without = propose(FACTS, SOURCE, generator=Scripted("x"), settings=RewriteSettings(candidates=1))
+    assert without.example_keys == ()
+
+
+def test_a_candidate_copying_an_example_is_rejected():
+    example = PromptExample("version-7", "Ridge Tee", (),
+                            "Knitted from 180 gsm organic cotton, this crew neck tee keeps its "
+                            "shape after 40 °C washes and its taped shoulder seams stop the "
+                            "neckline from sagging.")
+    result = propose(FACTS, SOURCE, generator=Scripted(example.text),
+                     settings=RewriteSettings(candidates=1, sentence_edits=False),
+                     examples=[example])
+    copied = next(c for c in result.candidates if c.text == example.text)
+    assert "copied_text" in {v.rule for v in copied.report.violations}
+    assert not copied.is_proposal
