@@ -88,8 +88,10 @@ class TrainConfig:
     """How the model is trained.
 
     ``loss`` is ``"bce"`` (binary cross-entropy, ``bce_negatives`` uniform catalogue
-    negatives per positive: each costs a dot product per position, so keep it small) or ``"sampled_softmax"`` (in-batch targets plus
-    ``negatives`` uniform catalogue items, logQ-corrected). Training stops after
+    negatives per positive: each costs a dot product per position, so keep it small) or
+    ``"sampled_softmax"`` (in-batch targets plus ``negatives`` uniform catalogue items,
+    logQ-corrected; a catalogue of at most ``full_softmax_items`` items is ranked whole,
+    an exact softmax with nothing to correct). Training stops after
     ``patience`` epochs without a better validation NDCG@10, keeping the best
     epoch. ``device`` None picks CUDA when present; ``threads`` caps torch's
     CPU threads.
@@ -98,6 +100,7 @@ class TrainConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: str = "sampled_softmax"
     negatives: int = 512
+    full_softmax_items: int = 10_000
     bce_negatives: int = 16
     epochs: int = 60
     batch_size: int = 128
@@ -116,6 +119,10 @@ class TrainConfig:
                      "validation_users"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
+        if self.full_softmax_items < 0:
+            raise ValueError(
+                f"full_softmax_items must be non-negative; got {self.full_softmax_items}"
+            )
         if self.learning_rate <= 0 or self.weight_decay < 0:
             raise ValueError("learning_rate must be positive and weight_decay non-negative")
 

@@ -4,7 +4,8 @@ Next-item prediction at every position of every training window, with
 negative sampling: ``bce`` scores each positive against uniform catalogue
 negatives; ``sampled_softmax`` ranks it among the batch's other targets plus
 uniform catalogue items, each logit corrected by the log of its sampling
-probability (logQ). A shopper's own positives are never negatives. After
+probability (logQ), or among all items when the catalogue is small enough
+(``full_softmax_items``). A shopper's own positives are never negatives. After
 every epoch the model ranks all items for the validation cases; training
 stops when NDCG@10 has not improved for ``patience`` epochs and the best
 epoch's weights are kept. Same seed, same data, same device: same model.
@@ -107,6 +108,7 @@ class _Trainer:
         targets = np.concatenate([np.zeros(0, np.int64), *(w[1:] for w in self.windows.items)])
         frequency = np.bincount(targets, minlength=data.n_items).astype(np.float64)
         self.target_share = frequency / max(frequency.sum(), 1.0)
+        self.exact_softmax = data.n_items <= config.full_softmax_items
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
         )
@@ -186,6 +188,8 @@ class _Trainer:
             sampled = self.rng.integers(
                 0, n_items, size=(len(flat_targets), self.config.bce_negatives)
             )
+        elif self.exact_softmax:
+            sampled = candidates = np.arange(n_items)
         else:
             sampled = self.rng.integers(0, n_items, size=negatives)
             candidates = np.unique(np.concatenate([flat_targets, sampled]))
@@ -224,9 +228,10 @@ class _Trainer:
             return (positive_loss + negative_loss).mean()
         candidate_vectors = vectors[torch.from_numpy(local[candidates]).to(self.device)]
         logits = query @ candidate_vectors.T / tau
-        # Expected times each candidate is drawn: as a batch target, or uniformly.
-        drawn = len(flat_targets) * self.target_share[candidates] + negatives / n_items
-        logits = logits - torch.from_numpy(np.log(drawn).astype(np.float32)).to(self.device)
+        if not self.exact_softmax:
+            # Expected times each candidate is drawn: as a batch target, or uniformly.
+            drawn = len(flat_targets) * self.target_share[candidates] + negatives / n_items
+            logits = logits - torch.from_numpy(np.log(drawn).astype(np.float32)).to(self.device)
         owned = positives[:, candidates].toarray()[flat_owner] > 0
         is_target = candidates[None, :] == flat_targets[:, None]
         logits = logits.masked_fill(torch.from_numpy(owned & ~is_target).to(self.device), -1e9)

@@ -123,3 +123,12 @@ def test_held_out_case_history_is_events():
     _, cases, cutoff = holdout_newest(events(shoppers=10), fraction=0.2)
     assert cases and all(isinstance(c, HeldOutCase) for c in cases)
     assert all(isinstance(e, Event) and e.occurred_at < cutoff for c in cases for e in c.history)
+
+
+def test_a_catalogue_above_the_exact_softmax_size_learns_with_sampled_negatives():
+    training, cases, _ = holdout_newest(events(shoppers=160), fraction=0.15)
+    data = type(training_data()).from_events(training, text_vectors())
+    sampled = train(data, replace(tiny_config(), full_softmax_items=data.n_items - 1))
+    metrics = evaluate_models({"learned": sampled.ranking_model()}, cases, text_vectors(), k=3)
+    assert metrics["learned"]["recall@3"] >= 0.9
+
