@@ -294,3 +294,9 @@ class RecommenderModel(models.Model):
 # Content optimization's tables live in their own module; importing them here
 # registers them with the app.
 from .content_models import DescriptionScore, DescriptionVersion, RewriteJob  # noqa: E402, F401
+from .experiment_models import (  # noqa: E402, F401
+    DescriptionConversion,
+    DescriptionExperiment,
+    DescriptionExperimentArm,
+    DescriptionExposure,
+)

@@ -188,22 +188,27 @@ def refresh_similar_lists(limit: int = 5000) -> dict:
 @shared_task(queue=QUEUE, **RETRY)
 def sync_order_purchases(order_id: str) -> dict:
     """An order was placed, confirmed, paid, canceled or expired: its purchase events
-    follow its status (see ``shopper_jobs.purchased_orders``)."""
-    from .saleor_adapter import shopper_jobs
+    and description-experiment conversions follow its status (see
+    ``shopper_jobs.purchased_orders``)."""
+    from .saleor_adapter import experiment_conversions, shopper_jobs
 
     def sync(config: PersonalizationConfig) -> dict:
         stats = shopper_jobs.sync_order(config, order_id)
-        return {"recorded": stats.recorded, "withdrawn": stats.withdrawn}
+        converted = experiment_conversions.from_order(order_id)
+        return {"recorded": stats.recorded, "withdrawn": stats.withdrawn, "converted": converted}
 
     return _when_active(sync)
 
 
 @shared_task(queue=QUEUE, **RETRY)
 def record_checkout_additions(checkout_token: str) -> dict:
-    from .saleor_adapter import shopper_jobs
+    from .saleor_adapter import experiment_conversions, shopper_jobs
 
     return _when_active(
-        lambda config: {"recorded": shopper_jobs.record_checkout(config, checkout_token)}
+        lambda config: {
+            "recorded": shopper_jobs.record_checkout(config, checkout_token),
+            "converted": experiment_conversions.from_checkout(checkout_token),
+        }
     )
 
 
@@ -274,6 +279,28 @@ def refresh_description_scores(limit: int = 500) -> dict:
             return {"scored": len(content_scores.score_products(config, due))}
 
     return _when_active(refresh)
+
+
+@shared_task(queue=QUEUE, **RETRY)
+def record_description_exposures(exposures: list[list]) -> dict:
+    """Shoppers shown a description experiment's arm (sent by ``optimizedDescription``):
+    the first exposure of each shopper counts, repeats are ignored."""
+    from .saleor_adapter import experiment_exposures
+
+    return _when_active(lambda _config: {"offered": experiment_exposures.record(exposures)})
+
+
+@shared_task(queue=REBUILD_QUEUE, **RETRY)
+def update_description_experiments() -> dict:
+    """Periodic: fresh statistics for running description experiments, decisions
+    applied (see ``saleor_adapter.experiments``)."""
+    from .saleor_adapter import experiments
+
+    def update(_config: PersonalizationConfig) -> dict:
+        with failures_recorded("experiments"):
+            return experiments.update_running()
+
+    return _when_active(update)
 
 
 @shared_task(queue=TRAINING_QUEUE)

@@ -45,6 +45,9 @@ CELERY_TASK_ROUTES = {
     "saleor_personalization.tasks.refresh_description_scores": {
         "queue": PERSONALIZATION_REBUILD_QUEUE
     },
+    "saleor_personalization.tasks.update_description_experiments": {
+        "queue": PERSONALIZATION_REBUILD_QUEUE
+    },
     "saleor_personalization.tasks.rewrite_descriptions": {"queue": PERSONALIZATION_LLM_QUEUE},
     "saleor_personalization.tasks.retrain_recommender": {
         "queue": PERSONALIZATION_TRAINING_QUEUE
@@ -86,6 +89,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "saleor_personalization.tasks.refresh_description_scores",
         "schedule": datetime.timedelta(minutes=15),
         "kwargs": {"limit": 500},
+        "options": {"queue": PERSONALIZATION_REBUILD_QUEUE, "expires": 600},
+    },
+    # Description experiments: statistics recomputed (always-valid, so looking this
+    # often is safe), a day's last numbers kept for the curve, decisions applied.
+    "personalization-update-description-experiments": {
+        "task": "saleor_personalization.tasks.update_description_experiments",
+        "schedule": datetime.timedelta(minutes=15),
         "options": {"queue": PERSONALIZATION_REBUILD_QUEUE, "expires": 600},
     },
     # The learned recommender: retrained every night when anything new happened, and

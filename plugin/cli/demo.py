@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 
 from ..progress import progress_bar
-from . import demo_content
+from . import demo_content, demo_experiment
 
 DEMO_DATABASE = "personalization_demo"
 
@@ -27,6 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="with DATABASE_URL: allow deleting existing personalization rows in that database",
     )
     demo_content.add_arguments(parser)
+    demo_experiment.add_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -49,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
     _reset()
     demo = _Demo(args.k)
     demo.run()
-    return 0 if args.no_content else demo_content.run(demo.shop, demo.recommender)
+    status = 0 if args.no_content else demo_content.run(demo.shop, demo.recommender)
+    if not args.no_experiment:
+        status = max(status, demo_experiment.run(report_dir=args.report))
+    return status
 
 
 def _reset() -> None:
