@@ -114,6 +114,9 @@ class DescriptionVersion(models.Model):
     approver = models.CharField(max_length=255, blank=True, default="")
     approval = models.CharField(max_length=16, choices=Approval.choices, blank=True, default="")
     reason = models.TextField(blank=True, default="")
+    # Keys (DescriptionVersion ids) of the experiment winners and losers the prompt
+    # showed as examples and counter-examples when this proposal was written.
+    example_keys = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 

@@ -17,6 +17,7 @@ from ..engine.encoder import DEFAULT_MODEL
 PLUGIN_ID = "saleor.personalization"
 GENERATOR_BACKENDS = ("local", "openai")
 MAX_CANDIDATES = 8
+MAX_ATTRIBUTION_DAYS = 90
 # Active from installation: dashboard 3.23 lists only active plugins, so an inactive
 # one could be found only by its URL. "Recommendations" switches serving off instead.
 ACTIVE_BY_DEFAULT = True
@@ -47,6 +48,7 @@ class PersonalizationConfig:
     generator_api_key: str = ""
     brand_voice: str = ""
     rewrite_candidates: int = 2
+    experiment_attribution_days: int = 7
 
     def as_task_kwargs(self) -> dict[str, Any]:
         """A plain dict for Celery task arguments."""
@@ -160,6 +162,13 @@ SETTINGS: dict[str, Setting] = {
         "How many drafts the model writes for each product; only drafts that keep every "
         "fact and score better become proposals. More drafts take longer.",
     ),
+    "experiment_attribution_days": Setting(
+        "STRING",
+        "Content: experiment attribution window (days, 1 to 90)",
+        "While a description experiment runs, an add-to-cart or purchase of the product "
+        "counts for the description a shopper saw if it happens within this many days of "
+        "their first view. Applies to experiments started after the change.",
+    ),
     "index_status": Setting(
         "OUTPUT",
         "Recommendations: catalog status",
@@ -175,6 +184,11 @@ SETTINGS: dict[str, Setting] = {
 }
 
 OUTPUT_SETTINGS = frozenset(name for name, s in SETTINGS.items() if s.type == "OUTPUT")
+# Whole-number settings and their highest value (the lowest is 1).
+_WHOLE_NUMBERS = {
+    "rewrite_candidates": MAX_CANDIDATES,
+    "experiment_attribution_days": MAX_ATTRIBUTION_DAYS,
+}
 _BOOLEAN_FIELDS = {f.name for f in fields(PersonalizationConfig) if f.type in ("bool", bool)}
 
 
@@ -217,13 +231,14 @@ def parse_config(
                 problems[name] = f"expected on or off, got {value!r}"
             else:
                 values[name] = parsed
-        elif name == "rewrite_candidates":
+        elif name in _WHOLE_NUMBERS:
             try:
                 count = int(str(value).strip())
             except (TypeError, ValueError):
                 count = 0
-            if not 1 <= count <= MAX_CANDIDATES:
-                problems[name] = f"expected a whole number from 1 to {MAX_CANDIDATES}, got {value!r}"
+            highest = _WHOLE_NUMBERS[name]
+            if not 1 <= count <= highest:
+                problems[name] = f"expected a whole number from 1 to {highest}, got {value!r}"
             else:
                 values[name] = count
         elif name == "diversity":

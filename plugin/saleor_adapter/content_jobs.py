@@ -20,7 +20,7 @@ from ..engine.content.rewriting import RewriteResult, RewriteSettings, propose
 from ..engine.encoder import encode
 from ..models import SimilarProductList
 from ..store.catalog_index import current_space
-from . import content_versions, services
+from . import content_versions, experiment_examples, services
 from .config import PersonalizationConfig
 from .content_catalog import audience_interests, audience_vectors, product_texts
 
@@ -115,6 +115,9 @@ def rewrite_product(
     text = texts[product_id]
     space = current_space()
     audience = audience_vectors(space, [product_id]).get(product_id) if space else None
+    examples, counter_examples = experiment_examples.for_product(
+        space, product_id, job.language_code
+    )
     result = propose(
         text.facts,
         text.facts.description,
@@ -131,6 +134,8 @@ def rewrite_product(
             [candidate], config=services.encoder_config(config)
         )[0],
         audience_vector=audience,
+        examples=examples,
+        counter_examples=counter_examples,
     )
     # The best few, as many as drafts were asked for: staff review proposals one by one.
     proposals = result.proposals[: job.candidates]
@@ -148,6 +153,7 @@ def rewrite_product(
                 guardrails=candidate.report.as_dict(),
                 job=job,
                 author=job.requested_by,
+                example_keys=result.example_keys,
             )
             for candidate in proposals
         ]

@@ -10,6 +10,7 @@ re-read for recommendations.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -90,6 +91,7 @@ def add_proposal(
     guardrails: dict,
     job=None,
     author: str = "",
+    example_keys: Sequence[str] = (),
 ) -> DescriptionVersion:
     return DescriptionVersion.objects.create(
         product_id=product_id,
@@ -106,6 +108,7 @@ def add_proposal(
         guardrails=guardrails,
         job=job,
         author=author,
+        example_keys=list(example_keys),
     )
 
 

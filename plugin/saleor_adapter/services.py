@@ -214,4 +214,7 @@ def merge_shoppers(config: PersonalizationConfig, source_key: str, target_key: s
 
 
 def forget_shopper(shopper_key: str) -> None:
+    from . import experiment_conversions
+
     DjangoStore().forget_shopper(shopper_key)
+    experiment_conversions.forget_shopper(shopper_key)

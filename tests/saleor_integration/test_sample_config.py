@@ -36,6 +36,7 @@ def test_sample_settings_keep_saleors_beat_entries_and_add_ours():
         tasks.refresh_similar_lists.name,
         tasks.retrain_recommender.name,
         tasks.refresh_description_scores.name,
+        tasks.update_description_experiments.name,
     }
     sweep = ours["personalization-refresh-pending-products"]
     assert schedule(sweep["schedule"]).run_every.total_seconds() == 60
@@ -73,6 +74,7 @@ def test_only_whole_catalog_work_goes_to_the_rebuild_queue():
             tasks.rebuild_catalog_vectors.name,
             tasks.refresh_similar_lists.name,
             tasks.refresh_description_scores.name,
+            tasks.update_description_experiments.name,
         ]
     )
     assert route(tasks.sync_order_purchases.name) == {"queue": tasks.QUEUE}

@@ -41,6 +41,11 @@ PLACEMENTS = (
     ("mutations", "description_variant_approve", "description_variant_approve"),
     ("mutations", "description_variant_reject", "description_variant_reject"),
     ("mutations", "product_description_rollback", "product_description_rollback"),
+    # description experiments (graphql/experiments.py)
+    ("product", "description_experiment", "description_experiment"),
+    ("queries", "description_experiments", "description_experiments"),
+    ("mutations", "description_experiment_start", "description_experiment_start"),
+    ("mutations", "description_experiment_stop", "description_experiment_stop"),
 )
 
 # (GraphQL type, field) of our list fields, priced per item in Saleor's cost map
@@ -198,6 +203,7 @@ def _fields() -> dict[str, Any]:
         "mutation": (RecommendationEventTrack.Field(), None),
         **recommender_model_fields(),
         **_content_fields(),
+        **_experiment_fields(),
     }
 
 
@@ -208,7 +214,8 @@ def _content_fields() -> dict[str, Any]:
     from saleor.graphql.core.fields import JSONString, PermissionsField
     from saleor.graphql.core.types import NonNullList
 
-    from . import content
+    from ..shoppers import ANONYMOUS_ID_RULE
+    from . import content, optimized_description
     from .content_types import (
         DescriptionRewriteJob,
         DescriptionVariant,
@@ -247,10 +254,17 @@ def _content_fields() -> dict[str, Any]:
             graphene.Field(
                 JSONString,
                 language_code=language("The description"),
+                anonymous_id=graphene.String(
+                    description=f"The storefront's visitor ID ({ANONYMOUS_ID_RULE}): a guest "
+                    "in a description experiment sees the arm assigned to this ID. Signed-in "
+                    "customers are known by their account. Ignored when anonymous tracking is "
+                    "switched off."
+                ),
                 description="The description to show a shopper, as Editor.js JSON: the live "
-                "version (approved proposals included).",
+                "version (approved proposals included), or, while a description experiment "
+                "runs, the arm assigned to this shopper (who is then counted as exposed).",
             ),
-            content.resolve_optimized_description,
+            optimized_description.resolve_optimized_description,
         ),
         "product_content_scores": (
             staff(
@@ -277,6 +291,50 @@ def _content_fields() -> dict[str, Any]:
         "description_variant_approve": (content.DescriptionVariantApprove.Field(), None),
         "description_variant_reject": (content.DescriptionVariantReject.Field(), None),
         "product_description_rollback": (content.ProductDescriptionRollback.Field(), None),
+    }
+
+
+def _experiment_fields() -> dict[str, Any]:
+    import graphene
+    from saleor.graphql.core.doc_category import DOC_CATEGORY_PRODUCTS
+    from saleor.graphql.core.enums import LanguageCodeEnum
+    from saleor.graphql.core.fields import PermissionsField
+
+    from . import content, experiments
+    from .experiment_types import (
+        DescriptionExperiment,
+        DescriptionExperimentCountableConnection,
+        DescriptionExperimentStatusEnum,
+    )
+
+    def staff(type_, **kwargs):
+        return PermissionsField(
+            type_, permissions=content.MANAGE_PRODUCTS, doc_category=DOC_CATEGORY_PRODUCTS,
+            **kwargs,
+        )
+
+    return {
+        "description_experiment": (
+            staff(
+                DescriptionExperiment,
+                language_code=LanguageCodeEnum(description="The experiment of this translation."),
+                description="The product's running description experiment, else its latest, "
+                "with live statistics (null if it never had one).",
+            ),
+            experiments.resolve_product_description_experiment,
+        ),
+        "description_experiments": (
+            staff(
+                DescriptionExperimentCountableConnection,
+                status=DescriptionExperimentStatusEnum(description="Only experiments in this state."),
+                first=graphene.Int(default_value=20, description="Page size, 1 to 100."),
+                after=graphene.String(description="The end cursor of the previous page."),
+                description="Description experiments, newest first, with live statistics.",
+            ),
+            experiments.resolve_description_experiments,
+        ),
+        "description_experiment_start": (experiments.DescriptionExperimentStart.Field(), None),
+        "description_experiment_stop": (experiments.DescriptionExperimentStop.Field(), None),
     }
 
 

@@ -1,0 +1,95 @@
+"""``Product.optimizedDescription``: the description a shopper should see.
+
+Without a running experiment it is the live description. While one runs for the
+product and language, the shopper (signed in: their account; guest: the
+storefront's ``anonymousId``) sees the arm assigned to them and is counted as
+exposed; a shopper outside the experiment's traffic, or unknown, sees the live
+description and is not counted. A page of products costs one query for all their
+experiments and one task for all its exposures; if anything about the experiment
+fails, the live description is served.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from saleor.graphql.core.dataloaders import DataLoader
+
+from .. import experiment_exposures
+from ..content_versions import shown_description
+from ..services import replica
+from .access import active_config, guest_key, signed_in_user
+
+logger = logging.getLogger(__name__)
+
+# (product id, language code, shopper key or None)
+DescriptionKey = tuple[int, str, str | None]
+# The arm's description, or None for the live one.
+ArmDescription = Any
+
+
+class ExperimentDescriptionLoader(DataLoader[DescriptionKey, ArmDescription]):
+    """Each shopper's arm for a page of products; exposures sent in one task."""
+
+    context_key = "personalization_experiment_description"
+
+    def batch_load(self, keys: list[DescriptionKey]) -> list[ArmDescription]:
+        try:
+            return self._assign(keys)
+        except Exception:  # an experiment must never break a product page
+            logger.exception("Description experiments unavailable; serving live descriptions")
+            return [None for _ in keys]
+
+    def _assign(self, keys: list[DescriptionKey]) -> list[ArmDescription]:
+        config = active_config(self.context)
+        if config is None or not config.content_enabled:
+            return [None for _ in keys]
+        running = experiment_exposures.running_experiments(
+            {(pid, lang) for pid, lang, shopper in keys if shopper}, using=replica()
+        )
+        results, exposures = [], []
+        for product_id, language, shopper in keys:
+            experiment = running.get((product_id, language)) if shopper else None
+            arm = experiment.arm_for(shopper) if experiment is not None else None
+            if arm is None:
+                results.append(None)
+                continue
+            exposures.append(experiment_exposures.exposure(experiment, shopper, arm))
+            results.append(experiment.descriptions.get(arm) if arm else None)
+        experiment_exposures.send(exposures)
+        return results
+
+
+def _shopper(context, config, anonymous_id: str | None) -> str | None:
+    from ..shoppers import user_key
+
+    if config is None:
+        return None
+    user = signed_in_user(context)
+    if user is not None:
+        return user_key(user.pk)
+    # Guests take part only where they may be tracked; their id is then checked as
+    # the tracking mutation checks it (a bad one is an error on `anonymousId`).
+    if anonymous_id is None or not config.anonymous_tracking:
+        return None
+    return guest_key(anonymous_id, "anonymousId")
+
+
+def resolve_optimized_description(root, info, *, language_code=None, anonymous_id=None):
+    product = root.node
+    language = str(getattr(language_code, "value", language_code) or "")
+    config = active_config(info.context)
+    shopper = _shopper(info.context, config, anonymous_id)
+
+    def shown(description):
+        if description is not None:
+            return description
+        return shown_description(product, language, using=replica())
+
+    if shopper is None:
+        return shown(None)
+    return ExperimentDescriptionLoader(info.context).load((product.pk, language, shopper)).then(
+        shown
+    )
+
