@@ -328,6 +328,35 @@ def test_a_bad_anonymous_id_is_refused_like_tracking_and_a_failure_serves_the_li
     assert not DescriptionExposure.objects.exists()
 
 
+def test_a_page_of_products_costs_the_same_queries_however_many_run_experiments(
+    tee, api_client, product_list
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    page = """
+    query($anonymousId: String) {
+      products(first: 10, channel: "main") {
+        edges { node { id optimizedDescription(anonymousId: $anonymousId) } }
+      }
+    }"""
+    product, better, _ = tee
+    start(product, better)
+
+    def queries(anonymous_id: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            get_graphql_content(api_client.post_graphql(page, {"anonymousId": anonymous_id}))
+        return len(captured)
+
+    queries(visitor(90))  # warm Saleor's own caches
+    one = queries(visitor(91))
+    for other in product_list:
+        start(other, proposal(other, f"A better text for {other.name}."))
+    four = queries(visitor(92))
+    assert one == four
+    assert DescriptionExposure.objects.filter(shopper_key=anonymous_key(visitor(92))).count() == 4
+
+
 def test_signed_in_customers_are_assigned_by_account(tee, user_api_client, customer_user):
     product, better, _ = tee
     start(product, better)
