@@ -1,0 +1,195 @@
+"""Replay: do prompts with winners' examples give better proposals than prompts without?
+
+A benchmark, not a test: it prints figures.
+
+    nice -n 15 python benchmarks/bench_prompt_examples.py [--per-category 2] [--products 0]
+                                                         [--neighbours 3] [--candidates 2]
+                                                         [--json FILE]
+
+On the sample shop (``plugin/sample_data/shop.json``, ``--per-category`` products of each
+category) with the local SmolLM2 generator:
+
+1. without examples: ``propose`` for every product; each product's best accepted
+   proposal stands in for a promoted experiment winner, and its original description
+   for the phrasing that lost;
+2. with examples: ``propose`` again (same seed) with the winners of the product's
+   ``--neighbours`` nearest products (by product vector; never its own) as examples and
+   their losing originals as counter-examples.
+
+Per pass: mean best score (the best accepted proposal's, else the live text's, i.e.
+what would be live), its alignment and completeness, the share of candidates passing
+the guardrails, and the share of products with a proposal. Alignment is measured
+against the demo shoppers' audience (the mean vector of the products in their events).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--per-category", type=int, default=2)
+    parser.add_argument("--products", type=int, default=0,
+                        help="at most this many of the chosen products (0: all)")
+    parser.add_argument("--neighbours", type=int, default=3)
+    parser.add_argument("--candidates", type=int, default=2, help="whole-text candidates")
+    parser.add_argument("--max-new-tokens", type=int, default=160)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+
+    import numpy as np
+    import torch
+    from saleor_personalization.cli.demo_content import sample_facts
+    from saleor_personalization.engine.content.generators.local import LocalGenerator, load
+    from saleor_personalization.engine.content.rewriting import RewriteSettings
+    from saleor_personalization.engine.documents import compose_text
+    from saleor_personalization.engine.encoder import encode
+    from saleor_personalization.standalone.sample_shop import load_sample_shop
+
+    torch.set_num_threads(args.threads)
+    shop = load_sample_shop(datetime.now(UTC))
+    facts = sample_facts(shop.documents)
+    chosen = pick_products(shop.documents, args.per_category)
+    chosen = chosen[:args.products] if args.products else chosen
+    vectors = dict(zip([d.product_id for d in shop.documents],
+                       encode([compose_text(d) for d in shop.documents])))
+    in_events = [e.product_id for s in shop.shoppers for e in s.events]
+    audience = np.mean(np.stack([vectors[pid] for pid in in_events]), axis=0).astype(np.float32)
+    started = time.perf_counter()
+    load()
+    print(f"local model loaded in {time.perf_counter() - started:.1f} s; "
+          f"{len(chosen)} products, torch threads {args.threads}", flush=True)
+    generator = LocalGenerator()
+    settings = RewriteSettings(candidates=args.candidates, max_new_tokens=args.max_new_tokens,
+                               seed=args.seed)
+    others = [f.description for f in facts.values()]
+
+    def run(pid: int, examples=(), counter_examples=()):
+        product = facts[pid]
+        return propose_timed(product, generator, settings, audience,
+                             [o for o in others if o != product.description],
+                             examples, counter_examples)
+
+    print("\n== pass 1: without examples ==", flush=True)
+    without = {pid: run(pid) for pid in chosen}
+    winners = {pid: result for pid, result in without.items() if result[0].proposals}
+    print(f"\n{len(winners)} of {len(chosen)} products have a winner to show as an example")
+    print("\n== pass 2: with the nearest products' winners as examples ==", flush=True)
+    with_examples = {}
+    for pid in chosen:
+        near = nearest(pid, [w for w in winners if w != pid], vectors, args.neighbours)
+        examples = [as_example(w, facts[w], winners[w][0].proposals[0].text) for w in near]
+        counter = [as_example(w, facts[w], facts[w].description, "original") for w in near]
+        with_examples[pid] = run(pid, examples, counter)
+    figures = {"products": len(chosen), "neighbours": args.neighbours,
+               "candidates": args.candidates, "seed": args.seed,
+               "without": summary(without), "with": summary(with_examples),
+               "rows": rows(facts, without, with_examples)}
+    print_summary(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    return 0
+
+
+def pick_products(documents, per_category: int) -> list[int]:
+    """The first ``per_category`` described products of every top-level category."""
+    taken: dict[str, list[int]] = {}
+    for doc in documents:
+        group = taken.setdefault(doc.category_path[0] if doc.category_path else "", [])
+        if doc.description and len(group) < per_category:
+            group.append(doc.product_id)
+    return [pid for group in taken.values() for pid in group]
+
+
+def nearest(pid: int, candidates: list[int], vectors, k: int) -> list[int]:
+    import numpy as np
+
+    ranked = sorted(candidates, key=lambda other: -float(np.dot(vectors[pid], vectors[other])))
+    return ranked[:k]
+
+
+def as_example(pid: int, facts, text: str, kind: str = "winner"):
+    from saleor_personalization.engine.content.prompts import PromptExample
+
+    listed = tuple(f"{name}: {', '.join(map(str, values))}"
+                   for name, values in facts.attributes.items() if values)
+    return PromptExample(f"{kind}-{pid}", facts.name, listed, text)
+
+
+def propose_timed(facts, generator, settings, audience, others, examples, counter_examples):
+    from saleor_personalization.engine.content.rewriting import propose
+    from saleor_personalization.engine.encoder import encode
+
+    started = time.perf_counter()
+    result = propose(facts, facts.description, generator=generator, settings=settings,
+                     other_products=others, description_vector_fn=lambda t: encode([t])[0],
+                     audience_vector=audience, examples=examples,
+                     counter_examples=counter_examples)
+    seconds = time.perf_counter() - started
+    best = result.proposals[0].score if result.proposals else result.current_score
+    accepted = sum(c.report.accepted for c in result.candidates)
+    print(f"{facts.name[:40]:40} live {result.current_score.total:5.1f} -> best {best.total:5.1f} "
+          f"accepted {accepted}/{len(result.candidates)} examples {len(result.example_keys)} "
+          f"{seconds:.0f}s", flush=True)
+    return result, seconds
+
+
+def summary(results: dict) -> dict:
+    import numpy as np
+
+    best = [r.proposals[0].score if r.proposals else r.current_score for r, _ in results.values()]
+    accepted = [c.score for r, _ in results.values() for c in r.candidates if c.report.accepted]
+    candidates = sum(len(r.candidates) for r, _ in results.values())
+    return {
+        "best_total": round(float(np.mean([s.total for s in best])), 2),
+        "best_alignment": round(float(np.mean([s.alignment for s in best])), 4),
+        "best_completeness": round(float(np.mean([s.completeness for s in best])), 4),
+        "accepted_total": round(float(np.mean([s.total for s in accepted])), 2) if accepted else None,
+        "accepted_alignment": round(float(np.mean([s.alignment for s in accepted])), 4) if accepted else None,
+        "accepted_completeness": round(float(np.mean([s.completeness for s in accepted])), 4) if accepted else None,
+        "acceptance": round(len(accepted) / max(candidates, 1), 3),
+        "candidates": candidates,
+        "with_proposal": sum(bool(r.proposals) for r, _ in results.values()),
+        "seconds": round(sum(s for _, s in results.values()), 1),
+    }
+
+
+def rows(facts, without: dict, with_examples: dict) -> list[dict]:
+    out = []
+    for pid in without:
+        row = {"product": facts[pid].name, "live": without[pid][0].current_score.total}
+        for label, results in (("without", without), ("with", with_examples)):
+            result = results[pid][0]
+            best = result.proposals[0] if result.proposals else None
+            row[label] = {"best": best.score.total if best else None,
+                          "text": best.text if best else None,
+                          "example_keys": list(result.example_keys)}
+        out.append(row)
+    return out
+
+
+def print_summary(figures: dict) -> None:
+    print(f"\n{'':28} {'without':>10} {'with':>10}")
+    for key in ("best_total", "best_alignment", "best_completeness", "accepted_total",
+                "accepted_alignment", "accepted_completeness", "acceptance", "with_proposal",
+                "candidates", "seconds"):
+        print(f"{key:28} {figures['without'][key]!s:>10} {figures['with'][key]!s:>10}")
+    better = sum(1 for r in figures["rows"]
+                 if (r["with"]["best"] or r["live"]) > (r["without"]["best"] or r["live"]))
+    worse = sum(1 for r in figures["rows"]
+                if (r["with"]["best"] or r["live"]) < (r["without"]["best"] or r["live"]))
+    print(f"products whose best is higher with examples: {better}, lower: {worse}, "
+          f"of {figures['products']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
