@@ -331,7 +331,10 @@ def test_a_bad_anonymous_id_is_refused_like_tracking_and_a_failure_serves_the_li
 def test_a_page_of_products_costs_the_same_queries_however_many_run_experiments(
     tee, api_client, product_list
 ):
-    from django.db import connection
+    from contextlib import ExitStack
+
+    from django.conf import settings
+    from django.db import connections
     from django.test.utils import CaptureQueriesContext
 
     page = """
@@ -344,16 +347,22 @@ def test_a_page_of_products_costs_the_same_queries_however_many_run_experiments(
     start(product, better)
 
     def queries(anonymous_id: str) -> int:
-        with CaptureQueriesContext(connection) as captured:
+        aliases = {"default", settings.DATABASE_CONNECTION_REPLICA_NAME}
+        with ExitStack() as stack:
+            captured = []
+            for alias in aliases:
+                # Django clears the log when a request starts: start from an empty one.
+                connections[alias].queries_log.clear()
+                captured.append(stack.enter_context(CaptureQueriesContext(connections[alias])))
             get_graphql_content(api_client.post_graphql(page, {"anonymousId": anonymous_id}))
-        return len(captured)
+        return sum(len(c) for c in captured)
 
     queries(visitor(90))  # warm Saleor's own caches
     one = queries(visitor(91))
     for other in product_list:
         start(other, proposal(other, f"A better text for {other.name}."))
     four = queries(visitor(92))
-    assert one == four
+    assert one == four > 0
     assert DescriptionExposure.objects.filter(shopper_key=anonymous_key(visitor(92))).count() == 4
 
 
