@@ -412,6 +412,18 @@ def test_a_deleted_customer_loses_exposures_and_conversions(
     assert not DescriptionConversion.objects.exists()
 
 
+def test_exposures_of_accounts_deleted_while_switched_off_are_swept(tee, customer_user):
+    product, better, _ = tee
+    experiment = start(product, better)
+    for key in (user_key(customer_user.pk), user_key(customer_user.pk + 1000)):
+        DescriptionExposure.objects.create(experiment=experiment, shopper_key=key, arm=0,
+                                           exposed_at=timezone.now())
+    assert tasks.forget_deleted_customers.delay().get() == {"forgotten": 1}
+    assert list(DescriptionExposure.objects.values_list("shopper_key", flat=True)) == [
+        user_key(customer_user.pk)
+    ]
+
+
 # -- decisions ----------------------------------------------------------------------------
 
 
