@@ -291,6 +291,41 @@ class RecommenderModel(models.Model):
         return f"recommender model {self.pk} ({self.status})"
 
 
+class ChannelSellable(models.Model):
+    """A product a channel lists for sale (published, visible, available, priced) as
+    of the last refresh, and whether it was in stock there.
+
+    Saleor's own condition takes PostgreSQL ~10 ms to plan, far more than running it,
+    so the storefront's statements check this copy instead (an index lookup) while it
+    is fresh. Refreshed whole by a periodic task and per product where the plugin
+    hears of a change (product saves, orders).
+    """
+
+    channel_id = models.IntegerField()
+    product_id = models.BigIntegerField()
+    in_stock = models.BooleanField()
+
+    class Meta:
+        db_table = "personalization_channel_sellable"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel_id", "product_id"], name="personalization_sellable_unique"
+            ),
+        ]
+
+
+class ChannelSellableRefresh(models.Model):
+    """When a channel's :class:`ChannelSellable` rows were last computed whole."""
+
+    channel_id = models.IntegerField(unique=True)
+    refreshed_at = models.DateTimeField()
+    products = models.PositiveIntegerField(default=0)
+    in_stock = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "personalization_channel_sellable_refresh"
+
+
 # Content optimization's tables live in their own module; importing them here
 # registers them with the app.
 from .content_models import DescriptionScore, DescriptionVersion, RewriteJob  # noqa: E402, F401

@@ -250,6 +250,15 @@ def refresh_popularity() -> dict:
     return _when_active(lambda config: {"rows": services.refresh_popularity(config)})
 
 
+@shared_task(queue=QUEUE, **RETRY)
+def refresh_channel_sellable() -> dict:
+    """Periodic (every minute): each channel's copy of what it can sell, which the
+    storefront's statements check instead of planning Saleor's condition each time."""
+    from .saleor_adapter import availability
+
+    return _when_active(lambda _config: availability.refresh_copies())
+
+
 @shared_task(queue=LLM_QUEUE, **RETRY)
 def rewrite_descriptions(job_id: str) -> dict:
     """A staff request for better descriptions: proposals behind the guardrails."""

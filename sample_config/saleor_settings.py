@@ -75,6 +75,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": datetime.timedelta(minutes=5),
         "options": {"queue": PERSONALIZATION_QUEUE, "expires": 240},
     },
+    # What each channel can sell, copied so that storefront statements check a small
+    # table instead of planning Saleor's condition (product saves and orders update
+    # their products at once; this catches stock edits, which fire no plugin hook,
+    # and publication dates). A copy 5 minutes old is not used.
+    "personalization-refresh-channel-sellable": {
+        "task": "saleor_personalization.tasks.refresh_channel_sellable",
+        "schedule": datetime.timedelta(minutes=1),
+        "options": {"queue": PERSONALIZATION_QUEUE, "expires": 55},
+    },
     # Product pages read precomputed similar lists; those a changed product may
     # belong in, and any a day old, are recomputed here (the rebuild queue: long work).
     "personalization-refresh-similar-lists": {

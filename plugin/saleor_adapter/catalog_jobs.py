@@ -21,7 +21,7 @@ from ..models import PendingRefresh, ProductVector
 from ..store import recommender_registry, similar_lists
 from ..store.advisory_lock import advisory_lock
 from ..store.catalog_index import current_space, index_products, rebuild_catalog
-from . import content_scores, services
+from . import availability, content_scores, services
 from .config import PersonalizationConfig
 from .deletions import forget_products
 from .documents import all_product_ids, product_documents
@@ -53,11 +53,13 @@ def refresh_products(config: PersonalizationConfig, product_ids: Sequence[int]) 
     indexed yet, or the model was just changed) the products stay marked and the
     catalog rebuild indexes them; a per-product task never rebuilds the catalog.
     """
+    ids = sorted({int(pid) for pid in product_ids})
+    # Listings, prices and stock may have changed with the save.
+    availability.refresh_copies(ids)
     encoder = services.encoder_config(config)
     space = current_space()
     if space is None or space.model_name != encoder.model:
         return IndexStats()
-    ids = sorted({int(pid) for pid in product_ids})
     checked_at = timezone.now()
     documents = product_documents(ids)
     stats = index_products(documents, encoder)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from ..engine.events import Event, EventType
 from ..models import InteractionEvent
 from ..store import NoActiveSpaceError
-from . import services
+from . import availability, services
 from .config import PersonalizationConfig
 from .shoppers import customer_key, email_key, user_key
 
@@ -75,6 +75,9 @@ def sync_order(config: PersonalizationConfig, order_id) -> EventStats:
     as a purchase (see :func:`purchased_orders`), withdrawn otherwise."""
     from saleor.order.models import OrderLine
 
+    # The order allocated (or released) stock of its products.
+    ordered = OrderLine.objects.filter(order_id=order_id, variant__isnull=False)
+    availability.refresh_copies(list(ordered.values_list("variant__product_id", flat=True)))
     if purchased_orders().filter(pk=order_id).exists():
         return record_orders(config, [order_id])
     lines = OrderLine.objects.filter(order_id=order_id).values_list("id", flat=True)

@@ -37,7 +37,10 @@ def test_sample_settings_keep_saleors_beat_entries_and_add_ours():
         tasks.retrain_recommender.name,
         tasks.refresh_description_scores.name,
         tasks.update_description_experiments.name,
+        tasks.refresh_channel_sellable.name,
     }
+    copy = ours["personalization-refresh-channel-sellable"]
+    assert schedule(copy["schedule"]).run_every.total_seconds() == 60
     sweep = ours["personalization-refresh-pending-products"]
     assert schedule(sweep["schedule"]).run_every.total_seconds() == 60
     assert sweep["kwargs"] == {"batch_size": 100}
