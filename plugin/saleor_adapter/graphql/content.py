@@ -40,10 +40,14 @@ class ContentErrorCode(Enum):
     NOT_FOUND = "not_found"
     REQUIRED = "required"
     CONTENT_OPTIMIZATION_DISABLED = "content_optimization_disabled"
+    # description experiments (graphql/experiments.py)
+    ALREADY_RUNNING = "already_running"
+    NOT_RUNNING = "not_running"
 
 
 ContentErrorCodeEnum = graphene.Enum.from_enum(
-    ContentErrorCode, description="Error codes of description optimization mutations."
+    ContentErrorCode,
+    description="Error codes of description optimization and experiment mutations.",
 )
 ContentErrorCodeEnum.doc_category = DOC_CATEGORY_PRODUCTS
 

@@ -141,7 +141,7 @@ class DescriptionExperiment(BaseObjectType):
 
     class Meta:
         description = (
-            "An A/B test of a product's description: the live one (control) against approved "
+            "An A/B test of a product's description: the live one (control) against proposed "
             "candidates, with statistics that stay valid however often they are looked at."
         )
         doc_category = DOC_CATEGORY_PRODUCTS
@@ -150,27 +150,8 @@ class DescriptionExperiment(BaseObjectType):
     def resolve_id(root: ExperimentModel, _info):
         return graphene.Node.to_global_id("DescriptionExperiment", str(root.pk))
 
-    @staticmethod
-    def resolve_product(root: ExperimentModel, _info):
-        from saleor.graphql.core.context import ChannelContext
-        from saleor.product.models import Product as ProductModel
-
-        from ..services import replica
-
-        product = ProductModel.objects.using(replica()).filter(pk=root.product_id).first()
-        return ChannelContext(node=product, channel_slug=None) if product else None
-
-    @staticmethod
-    def resolve_status(root: ExperimentModel, _info):
-        return root.status
-
-    @staticmethod
-    def resolve_goal(root: ExperimentModel, _info):
-        return root.goal
-
-    @staticmethod
-    def resolve_decision(root: ExperimentModel, _info):
-        return root.decision
+    # Both rows name their product by ``product_id``.
+    resolve_product = staticmethod(DescriptionVariant.resolve_product)
 
     @staticmethod
     def resolve_winner(root: ExperimentModel, _info):

@@ -8,16 +8,13 @@ import binascii
 import datetime
 import json
 import uuid
-from enum import Enum
 
 import graphene
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from saleor.graphql.core.doc_category import DOC_CATEGORY_PRODUCTS
 from saleor.graphql.core.enums import LanguageCodeEnum
 from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.types import NonNullList
-from saleor.graphql.core.types.common import Error
 from saleor.graphql.product.types import Product
 from saleor.permission.enums import ProductPermissions
 
@@ -25,7 +22,13 @@ from ...experiment_models import DescriptionExperiment as ExperimentModel
 from .. import experiments
 from ..experiments import MAX_VARIANTS, ExperimentError, ExperimentPlan
 from ..services import replica
-from .access import active_config
+from .content import (
+    ContentErrorCode,
+    ContentOptimizationError,
+    _content_config,
+    _invalid,
+    _requestor,
+)
 from .errors import RecommendationErrorCode, RecommendationQueryError
 from .experiment_types import (
     DescriptionExperiment,
@@ -33,42 +36,6 @@ from .experiment_types import (
     DescriptionExperimentGoalEnum,
     with_live_statistics,
 )
-
-
-class DescriptionExperimentErrorCode(Enum):
-    GRAPHQL_ERROR = "graphql_error"
-    INVALID = "invalid"
-    NOT_FOUND = "not_found"
-    REQUIRED = "required"
-    ALREADY_RUNNING = "already_running"
-    NOT_RUNNING = "not_running"
-    CONTENT_OPTIMIZATION_DISABLED = "content_optimization_disabled"
-
-
-DescriptionExperimentErrorCodeEnum = graphene.Enum.from_enum(
-    DescriptionExperimentErrorCode, description="Error codes of description experiment mutations."
-)
-DescriptionExperimentErrorCodeEnum.doc_category = DOC_CATEGORY_PRODUCTS
-
-
-class DescriptionExperimentError(Error):
-    code = DescriptionExperimentErrorCodeEnum(description="The error code.", required=True)
-
-    class Meta:
-        description = "Represents an error in a description experiment mutation."
-        doc_category = DOC_CATEGORY_PRODUCTS
-
-
-def _invalid(field: str, message: str, code: str = "invalid") -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _requestor(info) -> str:
-    user = getattr(info.context, "user", None)
-    if user is not None and getattr(user, "email", None):
-        return user.email
-    app = getattr(info.context, "app", None)
-    return f"app:{app.name}" if app is not None else ""
 
 
 def _value(value) -> str:
@@ -80,7 +47,7 @@ def _decided(call):
     try:
         return call()
     except ExperimentError as error:
-        raise _invalid(error.field, str(error), error.code) from None
+        raise _invalid(error.field, str(error), ContentErrorCode(error.code)) from None
 
 
 def _pk(global_id: str, type_name: str, field: str) -> str:
@@ -91,7 +58,9 @@ def _pk(global_id: str, type_name: str, field: str) -> str:
     except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
         kind, pk = None, None
     if kind != type_name:
-        raise _invalid(field, f"Invalid ID: {global_id}. Expected: {type_name}.", "graphql_error")
+        raise _invalid(
+            field, f"Invalid ID: {global_id}. Expected: {type_name}.", ContentErrorCode.GRAPHQL_ERROR
+        )
     return pk
 
 
@@ -127,14 +96,11 @@ class DescriptionExperimentStart(BaseMutation):
         )
         doc_category = DOC_CATEGORY_PRODUCTS
         permissions = (ProductPermissions.MANAGE_PRODUCTS,)
-        error_type_class = DescriptionExperimentError
+        error_type_class = ContentOptimizationError
 
     @classmethod
     def perform_mutation(cls, _root, info, /, **data):
-        config = active_config(info.context)
-        if config is None or not config.content_enabled:
-            raise _invalid("productId", "description optimization is switched off in the "
-                           "plugin's settings", "content_optimization_disabled")
+        config = _content_config(info)
         product = cls.get_node_or_error(info, data["product_id"], field="productId",
                                         only_type=Product)
         auto_promote = data.get("auto_promote")
@@ -171,7 +137,7 @@ class DescriptionExperimentStop(BaseMutation):
         description = "Ends a running description experiment."
         doc_category = DOC_CATEGORY_PRODUCTS
         permissions = (ProductPermissions.MANAGE_PRODUCTS,)
-        error_type_class = DescriptionExperimentError
+        error_type_class = ContentOptimizationError
 
     @classmethod
     def perform_mutation(cls, _root, info, /, **data):
