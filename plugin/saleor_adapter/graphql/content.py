@@ -303,13 +303,6 @@ def resolve_description_variants(root, _info, *, language_code=None, status=None
     return list(versions.order_by("-created_at"))
 
 
-def resolve_optimized_description(root, _info, *, language_code=None):
-    """The description this plugin would show a shopper: today the live one."""
-    return content_versions.shown_description(
-        root.node, _language(language_code), using=replica()
-    )
-
-
 def resolve_description_rewrite_job(_root, _info, *, id: str):
     _kind, pk = from_global_id_or_error(id, "DescriptionRewriteJob")
     return RewriteJob.objects.using(replica()).filter(pk=pk).first()
