@@ -39,7 +39,9 @@ class ModelConfig:
     vectors also carry the raw text vector: the shopper's part is a learned,
     attention-weighted mean of the history's text vectors, so full-fidelity text
     similarity adds to the learned score within the same dot product. Scores
-    are cosine similarities; training divides them by ``temperature``.
+    are cosine similarities; training divides them by ``temperature``. Served
+    shopper vectors (not training) add ``content_weight`` times the content
+    profile's cosine to every score (text models with ``text_match`` only).
     """
 
     dimensions: int = 64
@@ -55,6 +57,7 @@ class ModelConfig:
     use_ids: bool = True
     text_match: bool = True
     temperature: float = 0.07
+    content_weight: float = 0.2
 
     def __post_init__(self) -> None:
         if self.dimensions < 2 or self.dimensions % self.heads:
@@ -72,6 +75,8 @@ class ModelConfig:
             raise ValueError("use_text and use_ids cannot both be off")
         if self.id_min_count < 1:
             raise ValueError(f"id_min_count must be at least 1; got {self.id_min_count}")
+        if self.content_weight < 0:
+            raise ValueError(f"content_weight must be non-negative; got {self.content_weight}")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be positive; got {self.temperature}")
 

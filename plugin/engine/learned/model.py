@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from ..events import Event
+from ..profiles import ProfileConfig
+from ..ranking_model import ContentProfileModel
 from .config import TrainConfig
 from .numpy_encoder import NumpyEncoder
 
@@ -54,13 +57,27 @@ class LearnedModel:
     Product vectors: the unit-length item representation (text adaptor plus
     id embedding where the product has one; a product the model never saw gets
     one from its text alone). Shopper vector: the causal encoder's output over
-    the newest ``max_length`` events, oldest first. Scores are cosines.
+    the newest ``max_length`` events, oldest first; with the model's
+    ``content_weight``, the content profile's query (``profile_config``) is added
+    to its text part, so every score gains that weight times the content
+    profile's cosine: products new or rarely bought, which the encoder has little
+    evidence for, keep the content profile's ranking of them. Scores are cosines.
     """
 
-    def __init__(self, encoder: NumpyEncoder, name: str = "learned") -> None:
+    def __init__(
+        self,
+        encoder: NumpyEncoder,
+        name: str = "learned",
+        profile_config: ProfileConfig = ProfileConfig(),
+    ) -> None:
         self.encoder = encoder
         self.name = name
         self.dimensions = encoder.dimensions
+        config = encoder.config
+        self.content = (
+            ContentProfileModel(config.text_dimensions, profile_config)
+            if encoder.matches_text and config.content_weight > 0 else None
+        )
 
     def item_vectors(self, product_ids: Sequence[int], text_vectors: np.ndarray) -> np.ndarray:
         text = text_vectors if self.encoder.config.use_text else None
@@ -83,6 +100,17 @@ class LearnedModel:
             np.stack([np.asarray(text_vectors[e.product_id], np.float32) for e in ordered])
             if use_text else None
         )
-        return self.encoder.shopper_vector(
+        vector = self.encoder.shopper_vector(
             [e.product_id for e in ordered], [e.event_type for e in ordered], text
         )
+        if vector is None or self.content is None:
+            return vector
+        content = self.content.shopper_vector(events, text_vectors, now)
+        if content is None:
+            return vector
+        # Product vectors are [unit representation, unit text] / sqrt(2).
+        blended = vector.copy()
+        blended[self.encoder.config.dimensions:] += (
+            self.encoder.config.content_weight * math.sqrt(2.0) * content
+        )
+        return (blended / np.linalg.norm(blended)).astype(np.float32)

@@ -45,7 +45,7 @@ def tiny_config(**model_options) -> TrainConfig:
         **{
             "dimensions": 16, "text_dimensions": TEXT_DIMENSIONS, "layers": 1, "heads": 2,
             "max_length": 8, "experts": 2, "dropout": 0.0, "text_dropout": 0.0,
-            "id_min_count": 1, **model_options,
+            "id_min_count": 1, "content_weight": 0.0, **model_options,
         }
     )
     return TrainConfig(

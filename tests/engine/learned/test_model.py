@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -5,7 +6,8 @@ import pytest
 from planted_data import START, successor, text_vectors, tiny_config, training_data
 from saleor_personalization.engine.events import Event
 from saleor_personalization.engine.learned import train
-from saleor_personalization.engine.ranking_model import RankingModel
+from saleor_personalization.engine.learned.model import LearnedModel
+from saleor_personalization.engine.ranking_model import ContentProfileModel, RankingModel
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +63,22 @@ def test_products_without_text_are_skipped_in_the_history(trained):
     np.testing.assert_array_equal(
         model.shopper_vector([known, unknown], texts), model.shopper_vector([known], texts)
     )
+
+
+def test_content_weight_adds_the_content_profiles_cosine_to_every_score(trained):
+    texts = text_vectors()
+    ids = sorted(texts)
+    text = np.stack([texts[i] for i in ids])
+    events = [Event("s", 100 + i, "purchase", START + timedelta(days=i)) for i in (3, 8, 11)]
+    plain = trained.ranking_model()
+    model_config = replace(trained.config.model, content_weight=0.3)
+    blended = replace(trained, config=replace(trained.config, model=model_config)).ranking_model()
+    assert isinstance(blended, LearnedModel) and blended.dimensions == plain.dimensions
+    items = plain.item_vectors(ids, text)
+    np.testing.assert_array_equal(items, blended.item_vectors(ids, text))
+    content = ContentProfileModel(16).shopper_vector(events, texts)
+    expected = items @ plain.shopper_vector(events, texts) + 0.3 * (text @ content)
+    got = items @ blended.shopper_vector(events, texts)
+    # Equal up to the blended query's length, which no ranking depends on.
+    np.testing.assert_allclose(got / got[0], expected / expected[0], rtol=1e-4, atol=1e-5)
+    assert np.linalg.norm(blended.shopper_vector(events, texts)) == pytest.approx(1.0, abs=1e-5)
