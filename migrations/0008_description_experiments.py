@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='descriptionconversion',
-            index=models.Index(fields=['shopper_key'], name='personalization_conversion_shop'),
+            index=models.Index(fields=['shopper_key'], name='personalization_conv_shopper'),
         ),
         migrations.AddIndex(
             model_name='descriptionconversion',

@@ -167,6 +167,6 @@ class DescriptionConversion(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["shopper_key"], name="personalization_conversion_shop"),
+            models.Index(fields=["shopper_key"], name="personalization_conv_shopper"),
             models.Index(fields=["source_ref"], name="personalization_conversion_src"),
         ]

@@ -175,3 +175,13 @@ def test_saving_does_not_store_the_status_fields(staff, enqueued):
     row = PluginConfiguration.objects.get(identifier=PLUGIN_ID)
     stored = {item["name"]: item["value"] for item in row.configuration}
     assert stored.get("index_status", "") == ""
+
+
+def test_django_system_checks_pass_for_the_plugin_inside_saleor():
+    """`manage.py migrate` and every other command run Django's checks first."""
+    from django.apps import apps
+    from django.core import checks
+
+    problems = checks.run_checks(app_configs=[apps.get_app_config("saleor_personalization")])
+
+    assert [str(p) for p in problems if p.level >= checks.ERROR] == []
