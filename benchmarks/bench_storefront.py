@@ -22,7 +22,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -130,11 +130,20 @@ def wait_ready(client, url: str, server: subprocess.Popen) -> None:
 
 
 def measure(
-    client, url: str, calls: int, variables: dict[str, list[dict]]
+    client,
+    url: str,
+    calls: int,
+    variables: dict[str, list[dict]],
+    every_minute: Callable[[], object] | None = None,
 ) -> dict[str, list[float]]:
+    """``every_minute``: what beat would run meanwhile (between rounds, untimed)."""
     timings: dict[str, list[float]] = {name: [] for name in QUERIES}
     names = list(QUERIES)
+    last_beat = time.monotonic()
     for round_ in range(calls):
+        if every_minute is not None and time.monotonic() - last_beat >= 60:
+            every_minute()
+            last_beat = time.monotonic()
         order = names[round_ % len(names) :] + names[: round_ % len(names)]
         for name in order:
             values = variables[name][round_ % len(variables[name])]
@@ -160,6 +169,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="serve from the similar-product and shopper lists the worker stores, as a "
         "shop whose workers run does (--no-stored-lists: rank everything live)",
     )
+    parser.add_argument(
+        "--sellable-copy",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="check each channel's copy of what it can sell, refreshed every minute as beat "
+        "does (--no-sellable-copy: Saleor's condition in every statement, as without beat)",
+    )
     args = parser.parse_args(argv)
     saleor_dir = Path(os.environ.get("SALEOR_DIR", ".")).resolve()
     saleor_catalog.setup_django()
@@ -181,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         warm = saleor_catalog.warm_guests(CHANNEL, 20, stored_lists=args.stored_lists)
         saleor_catalog.refresh_popularity()  # what beat does every five minutes
+        copy_sellable = saleor_catalog.sellable_copies(args.sellable_copy)
     slugs = list(Product.objects.order_by("?").values_list("slug", flat=True)[:50])
     variables = {
         "products10": [{"c": CHANNEL}],
@@ -200,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with httpx.Client(timeout=60) as client:
             wait_ready(client, url, server)
             measure(client, url, args.warmup, variables)
-            timings = measure(client, url, args.calls, variables)
+            timings = measure(client, url, args.calls, variables, copy_sellable)
     finally:
         server.terminate()
         server.wait(timeout=30)

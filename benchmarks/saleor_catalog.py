@@ -22,7 +22,7 @@ import os
 import random
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import numpy as np
@@ -289,6 +289,29 @@ def refresh_popularity() -> int:
     from saleor_personalization.saleor_adapter import services
 
     return services.refresh_popularity(services.load_config() or services.PersonalizationConfig())
+
+
+def sellable_copies(enabled: bool) -> Callable[[], object] | None:
+    """Refresh every channel's copy of what it can sell now (or drop them all, so serving
+    checks Saleor's condition); returns the refresh for beat's minutely runs, if any."""
+    from saleor_personalization.models import ChannelSellable, ChannelSellableRefresh
+    from saleor_personalization.saleor_adapter import availability
+
+    if not enabled:
+        ChannelSellable.objects.all().delete()
+        ChannelSellableRefresh.objects.all().delete()
+        return None
+    started = time.perf_counter()
+    totals = availability.refresh_copies()
+    log(f"sellable copies: {totals} in {time.perf_counter() - started:.1f} s")
+
+    def refresh() -> None:
+        from saleor.core.db.connection import allow_writer
+
+        with allow_writer():
+            availability.refresh_copies()
+
+    return refresh
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,21 +28,28 @@ def load_config() -> PersonalizationConfig | None:
     return config if active else None
 
 
-def saved_config() -> tuple[PersonalizationConfig, bool]:
+def saved_config(using: str = DEFAULT_DB_ALIAS) -> tuple[PersonalizationConfig, bool]:
     """The saved configuration (defaults if never saved) and whether the plugin is on.
 
     Never saved means installed and untouched, which Saleor treats as active.
+    One indexed query (``using``: the connection to read).
     """
     from saleor.plugins.models import PluginConfiguration
 
-    row = PluginConfiguration.objects.filter(identifier=PLUGIN_ID, channel__isnull=True).first()
+    row = (
+        PluginConfiguration.objects.using(using)
+        .filter(identifier=PLUGIN_ID, channel__isnull=True)
+        .values_list("active", "configuration")
+        .first()
+    )
     if row is None:
         return PersonalizationConfig(), ACTIVE_BY_DEFAULT
+    active, configuration = row
     try:
-        return parse_config(row.configuration or []), row.active
+        return parse_config(configuration or []), active
     except ConfigError:
         logger.exception("Personalization plugin configuration is invalid; using defaults")
-        return PersonalizationConfig(), row.active
+        return PersonalizationConfig(), active
 
 
 def catalog_indexed_with(model: str) -> bool:
