@@ -13,6 +13,7 @@ import pytest
 def _fresh_store_caches():
     """Caches that outlive a request in production must not outlive a test."""
     from .saleor_adapter.availability import clear_sellable_cache
+    from .saleor_adapter.services import forget_recent_config
     from .store.django_store import clear_popularity_cache
     from .store.recommender_registry import clear_loaded_models
     from .store.vector_search import clear_selectivity_cache
@@ -20,6 +21,7 @@ def _fresh_store_caches():
     clear_popularity_cache()
     clear_selectivity_cache()
     clear_sellable_cache()
+    forget_recent_config()
     clear_loaded_models()
 
 

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from saleor.plugins.error_codes import PluginErrorCode
 
@@ -78,7 +79,9 @@ class PersonalizationPlugin(BasePlugin):
 
     @classmethod
     def pre_save_plugin_configuration(cls, plugin_configuration) -> None:
-        from .services import load_config
+        from .services import forget_recent_config, load_config
+
+        transaction.on_commit(forget_recent_config)
 
         was_on = load_config() is not None
         if plugin_configuration.active:

@@ -15,6 +15,7 @@ from ..engine.explain import Reason
 from ..engine.recommender import ModelRanking, RankingConfig, Recommender
 from ..store import DjangoStore
 from ..store.routing import reading_from
+from ..ttl_cache import TtlCache
 from . import list_tokens
 from .availability import sellable_filter
 from .config import ACTIVE_BY_DEFAULT, PLUGIN_ID, ConfigError, PersonalizationConfig, parse_config
@@ -50,6 +51,20 @@ def saved_config(using: str = DEFAULT_DB_ALIAS) -> tuple[PersonalizationConfig, 
     except ConfigError:
         logger.exception("Personalization plugin configuration is invalid; using defaults")
         return PersonalizationConfig(), active
+
+
+# The storefront's fields read the configuration through this cache: a saved change
+# reaches this process at once (cleared on commit) and other processes within seconds.
+_recent_configs: TtlCache[tuple[PersonalizationConfig, bool]] = TtlCache(ttl=5.0, max_entries=8)
+
+
+def recent_config(using: str = DEFAULT_DB_ALIAS) -> tuple[PersonalizationConfig, bool]:
+    """:func:`saved_config` as read at most a few seconds ago."""
+    return _recent_configs.get(using, lambda: saved_config(using))
+
+
+def forget_recent_config() -> None:
+    _recent_configs.clear()
 
 
 def catalog_indexed_with(model: str) -> bool:
