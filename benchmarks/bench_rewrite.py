@@ -4,7 +4,7 @@ and how many sample products get a proposal from the local model.
 A benchmark, not a test: it prints figures.
 
     python benchmarks/bench_rewrite.py [--products 8] [--candidates 2] [--score-products 10000]
-                                       [--skip-generation] [--json FILE]
+                                       [--skip-generation] [--saleor-shop] [--json FILE]
 
 - Scoring: ``score`` over ``--score-products`` synthetic products (the sample shop's
   products with shuffled sentences and attribute subsets), products per second.
@@ -13,7 +13,15 @@ A benchmark, not a test: it prints figures.
   generator alone on exactly the prompts the pipeline built, and the ratio
   raw time / pipeline time is what the pipeline's repairing, checking and scoring cost.
 - Proposals: the share of those products with at least one candidate that passes every
-  guardrail and beats the current description's total (alignment neutral: no shoppers).
+  guardrail and beats the current description's total (alignment neutral: no shoppers),
+  how often candidates pass, and which guardrail rules reject them most.
+- ``--saleor-shop``: the products come from a Saleor shop's database instead (e.g.
+  ``populatedb``'s), read as the plugin reads them (``content_catalog.product_texts``),
+  read-only; products cloned by ``saleor_catalog.py`` (slug with ``-bench-``) are left
+  out. Run it in the Saleor environment from Saleor's source folder:
+
+      DATABASE_URL=... SECRET_KEY=bench python .../benchmarks/bench_rewrite.py \
+          --saleor-shop --products 32 --score-products 0
 """
 
 from __future__ import annotations
@@ -23,8 +31,11 @@ import json
 import random
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,14 +46,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--score-products", type=int, default=10_000)
     parser.add_argument("--skip-generation", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--saleor-shop", action="store_true",
+                        help="rewrite the products of the Saleor shop at DATABASE_URL (read-only)")
+    parser.add_argument("--torch-threads", type=int, help="torch's CPU threads (default: torch's)")
+    parser.add_argument("--json", type=Path, help="also write the figures here (and the "
+                        "rewriting figures so far after every product)")
     args = parser.parse_args(argv)
-    figures: dict = {"scoring": bench_scoring(args.score_products, args.seed)}
-    print(f"scoring: {figures['scoring']['products']} products in "
-          f"{figures['scoring']['seconds']:.2f} s = {figures['scoring']['per_second']:.0f}/s")
+    figures: dict = {}
+    if args.score_products > 0:
+        figures["scoring"] = bench_scoring(args.score_products, args.seed)
+        print(f"scoring: {figures['scoring']['products']} products in "
+              f"{figures['scoring']['seconds']:.2f} s = {figures['scoring']['per_second']:.0f}/s")
     if not args.skip_generation:
-        figures["rewriting"] = bench_rewriting(args.products, args.candidates,
-                                               args.max_new_tokens, args.seed)
+        if args.torch_threads:
+            import torch
+
+            torch.set_num_threads(args.torch_threads)
+        if args.saleor_shop:
+            catalog, source = saleor_shop_products(), "saleor-shop"
+        else:
+            catalog, source = [to_facts(p) for p in sample_products()], "sample"
+        figures["rewriting"] = {"source": source, **bench_rewriting(
+            catalog[:args.products], args.candidates, args.max_new_tokens, args.seed,
+            others=[facts.description for facts in catalog], checkpoint=args.json)}
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
     return 0
@@ -59,6 +85,25 @@ def to_facts(product: dict):
 
     return ProductFacts(product["name"], " > ".join(product.get("category", [])),
                         product.get("attributes", {}), product.get("description", ""), "en")
+
+
+def saleor_shop_products() -> list:
+    """The facts of the shop's original products (by id), read as the plugin reads
+    them, on a connection that refuses writes."""
+    sys.path.insert(0, str(HERE))
+    import saleor_catalog  # a sibling script: Django set up inside Saleor
+
+    saleor_catalog.setup_django()
+    from django.db import connection
+    from saleor.product.models import Product
+    from saleor_personalization.saleor_adapter.content_catalog import product_texts
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    ids = list(Product.objects.exclude(slug__contains="-bench-").order_by("id")
+               .values_list("id", flat=True))
+    texts = product_texts(ids)
+    return [texts[pid].facts for pid in ids if pid in texts]
 
 
 def bench_scoring(count: int, seed: int) -> dict:
@@ -104,58 +149,90 @@ class TimedGenerator:
             self.calls += 1
 
 
-def bench_rewriting(count: int, candidates: int, max_new_tokens: int, seed: int) -> dict:
+def bench_rewriting(products: Sequence, candidates: int, max_new_tokens: int, seed: int,
+                    others: Sequence[str] = (), checkpoint: Path | None = None) -> dict:
+    """``propose`` over ``products`` (ProductFacts); a candidate must not copy ``others``
+    (the catalog's descriptions); ``checkpoint`` gets the figures so far after every
+    product, so a run stopped early still reports its share."""
     from saleor_personalization.engine.content.generators.local import LocalGenerator, load
     from saleor_personalization.engine.content.rewriting import RewriteSettings, propose
 
     start = time.perf_counter()
     load()
     load_seconds = time.perf_counter() - start
-    print(f"local model loaded in {load_seconds:.1f} s")
+    print(f"local model loaded in {load_seconds:.1f} s", flush=True)
     generator = TimedGenerator(LocalGenerator())
     settings = RewriteSettings(candidates=candidates, max_new_tokens=max_new_tokens, seed=seed)
-    products = sample_products()[:count]
-    others = [p.get("description", "") for p in sample_products()]
-    with_proposal, pipeline_seconds, rows = 0, 0.0, []
-    for product in products:
-        facts = to_facts(product)
+    pipeline_seconds, rows = 0.0, []
+    figures: dict = {}
+    for facts in products:
         start = time.perf_counter()
         result = propose(facts, facts.description, generator=generator, settings=settings,
                          other_products=[o for o in others if o != facts.description])
-        pipeline_seconds += time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        pipeline_seconds += seconds
         accepted = [c for c in result.candidates if c.report.accepted]
         best = result.proposals[0] if result.proposals else None
-        with_proposal += best is not None
-        rows.append({"product": facts.name, "current": result.current_score.total,
+        rows.append({"product": facts.name, "seconds": round(seconds, 1),
+                     "current_text": facts.description,
+                     "current": result.current_score.total,
                      "candidates": len(result.candidates), "accepted": len(accepted),
                      "best_proposal": best.score.total if best else None,
                      "best_origin": best.origin if best else None,
+                     "best_text": best.text if best else None,
                      "raw_generated_accepted": sum(1 for c in result.candidates
                                                    if c.origin == "generated" and c.report.accepted),
                      "texts": [{"origin": c.origin, "total": c.score.total,
-                                "accepted": c.report.accepted, "text": c.text,
-                                "violations": [v.detail for v in c.report.violations]}
+                                "accepted": c.report.accepted, "proposal": c.is_proposal,
+                                "text": c.text,
+                                "violations": [{"rule": v.rule, "detail": v.detail}
+                                               for v in c.report.violations]}
                                for c in result.candidates]})
         print(f"{facts.name[:40]:40} current {result.current_score.total:5.1f} "
               f"candidates {len(result.candidates)} accepted {len(accepted)} "
-              f"best {best.score.total if best else '-'} ({best.origin if best else ''})",
-              flush=True)
-    per_minute = 60 * len(products) / pipeline_seconds
-    raw_per_minute = 60 * len(products) / generator.seconds
-    figures = {
-        "products": len(products), "load_seconds": round(load_seconds, 1),
+              f"best {best.score.total if best else '-'} ({best.origin if best else ''}) "
+              f"{seconds:.0f} s", flush=True)
+        figures = summarize(rows, load_seconds, pipeline_seconds, generator)
+        if checkpoint:
+            checkpoint.write_text(json.dumps({"rewriting": figures}, indent=2, ensure_ascii=False))
+    print(f"rewrites/minute: pipeline {figures['rewrites_per_minute']:.2f}, raw generate "
+          f"{figures['raw_generate_per_minute']:.2f} (ratio {figures['ratio']:.2f})")
+    print(f"products with >= 1 accepted, better-scoring proposal: "
+          f"{figures['with_proposal']}/{figures['products']}")
+    print(f"candidates passing every guardrail: {figures['candidates_accepted']}/"
+          f"{figures['candidates']}; by origin: {figures['by_origin']}")
+    print(f"rules rejecting candidates (candidates each rule rejected): {figures['rejections']}")
+    return figures
+
+
+def summarize(rows: list[dict], load_seconds: float, pipeline_seconds: float,
+              generator: TimedGenerator) -> dict:
+    """The figures over the products done so far."""
+    texts = [t for row in rows for t in row["texts"]]
+    by_origin: dict[str, dict[str, int]] = {}
+    for text in texts:
+        counts = by_origin.setdefault(text["origin"], {"candidates": 0, "accepted": 0,
+                                                       "proposals": 0})
+        counts["candidates"] += 1
+        counts["accepted"] += text["accepted"]
+        counts["proposals"] += text["proposal"]
+    # Each rule counted once per candidate it rejected.
+    rejections = Counter(rule for text in texts
+                         for rule in {v["rule"] for v in text["violations"]})
+    with_proposal = sum(row["best_proposal"] is not None for row in rows)
+    return {
+        "products": len(rows), "load_seconds": round(load_seconds, 1),
         "pipeline_seconds": round(pipeline_seconds, 1),
+        "seconds_per_product": round(pipeline_seconds / len(rows), 1),
         "generate_seconds": round(generator.seconds, 1),
-        "rewrites_per_minute": round(per_minute, 2),
-        "raw_generate_per_minute": round(raw_per_minute, 2),
+        "rewrites_per_minute": round(60 * len(rows) / pipeline_seconds, 2),
+        "raw_generate_per_minute": round(60 * len(rows) / generator.seconds, 2),
         "ratio": round(generator.seconds / pipeline_seconds, 3),
-        "with_proposal": with_proposal, "share_with_proposal": round(with_proposal / len(products), 3),
+        "with_proposal": with_proposal, "share_with_proposal": round(with_proposal / len(rows), 3),
+        "candidates": len(texts), "candidates_accepted": sum(t["accepted"] for t in texts),
+        "by_origin": by_origin, "rejections": dict(rejections.most_common()),
         "rows": rows,
     }
-    print(f"rewrites/minute: pipeline {per_minute:.2f}, raw generate {raw_per_minute:.2f} "
-          f"(ratio {figures['ratio']:.2f})")
-    print(f"products with >= 1 accepted, better-scoring proposal: {with_proposal}/{len(products)}")
-    return figures
 
 
 if __name__ == "__main__":
