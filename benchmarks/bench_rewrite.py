@@ -198,7 +198,8 @@ def bench_rewriting(products: Sequence, candidates: int, max_new_tokens: int, se
     print(f"rewrites/minute: pipeline {figures['rewrites_per_minute']:.2f}, raw generate "
           f"{figures['raw_generate_per_minute']:.2f} (ratio {figures['ratio']:.2f})")
     print(f"products with >= 1 accepted, better-scoring proposal: "
-          f"{figures['with_proposal']}/{figures['products']}")
+          f"{figures['with_proposal']}/{figures['products']} (of which empty descriptions: "
+          f"{figures['with_proposal_empty_current']}/{figures['empty_current']})")
     print(f"candidates passing every guardrail: {figures['candidates_accepted']}/"
           f"{figures['candidates']}; by origin: {figures['by_origin']}")
     print(f"rules rejecting candidates (candidates each rule rejected): {figures['rejections']}")
@@ -220,6 +221,9 @@ def summarize(rows: list[dict], load_seconds: float, pipeline_seconds: float,
     rejections = Counter(rule for text in texts
                          for rule in {v["rule"] for v in text["violations"]})
     with_proposal = sum(row["best_proposal"] is not None for row in rows)
+    # An empty description scores low on length and completeness: any text that names
+    # the product's facts beats it, so those products are counted apart too.
+    empty = [row for row in rows if not row["current_text"].strip()]
     return {
         "products": len(rows), "load_seconds": round(load_seconds, 1),
         "pipeline_seconds": round(pipeline_seconds, 1),
@@ -229,6 +233,8 @@ def summarize(rows: list[dict], load_seconds: float, pipeline_seconds: float,
         "raw_generate_per_minute": round(60 * len(rows) / generator.seconds, 2),
         "ratio": round(generator.seconds / pipeline_seconds, 3),
         "with_proposal": with_proposal, "share_with_proposal": round(with_proposal / len(rows), 3),
+        "empty_current": len(empty),
+        "with_proposal_empty_current": sum(row["best_proposal"] is not None for row in empty),
         "candidates": len(texts), "candidates_accepted": sum(t["accepted"] for t in texts),
         "by_origin": by_origin, "rejections": dict(rejections.most_common()),
         "rows": rows,
