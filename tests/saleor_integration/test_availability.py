@@ -118,3 +118,20 @@ def test_a_product_save_updates_its_row_of_the_copy_at_once(
     availability.clear_sellable_cache()
     found = services.similar(services.load_config(), channel_USD, [product_list[1].id], 5)
     assert product.id not in {i.product_id for i in found[product_list[1].id]}
+
+
+def test_an_inactive_channels_copy_is_empty_and_fresh(product_list, channel_USD, index_catalog):
+    from saleor_personalization.models import ChannelSellable
+    from saleor_personalization.saleor_adapter import availability
+
+    index_catalog()
+    channel_USD.is_active = False
+    channel_USD.save(update_fields=["is_active"])
+
+    availability.refresh_copies()
+
+    assert not ChannelSellable.objects.filter(channel_id=channel_USD.id).exists()
+    condition = availability.sellable_condition(channel_USD, require_in_stock=True)
+    assert "personalization_channel_sellable" in condition.sql
+    first = product_list[0].id
+    assert services.similar(services.load_config(), channel_USD, [first], 5) == {first: []}
