@@ -37,7 +37,12 @@ _LINK_RE = re.compile(
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|shop|store|co|cn|pl|de|uk|eu|info|biz|xyz|app)\b(?:/\S*)?",
     re.IGNORECASE,
 )
-_MARKDOWN_RE = re.compile(r"!?\[[^\]\n]*\]\([^)\n]*\)|\*\*[^*\n]+\*\*|__[^_\n]+__|`[^`\n]+`")
+# Markdown links, emphasis (closed or not: a small model often leaves "**" open),
+# headings, square-bracket placeholders ("[Brand]") and stray angle brackets ("DETAILS>>").
+_MARKDOWN_RE = re.compile(
+    r"!?\[[^\]\n]*\]\([^)\n]*\)|\*\*+|__+|`+|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])"
+    r"|(?m:^[ \t]{0,3}#{1,6}(?=[ \t]|\w))|\[[^\]\n]{0,60}\]|[<>]{2,}|-+>|<-+"
+)
 _ORIGIN_RE = re.compile(
     r"\b(?:made|manufactured|produced|crafted|handcrafted|designed|sourced|grown|woven|"
     r"knitted|sewn|printed|assembled|built|imported|shipped|inspired)\s+(?:in|from|by)\s+"
@@ -122,7 +127,9 @@ def invented_origins(candidate: str, support: str) -> Iterator[Finding]:
             yield "invented_claim", f'origin not in the source: "{match.group()}"', match.group()
 
 
-_NAME_RE = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*[a-z][\w'’-]*|(?<![\w-])[A-Z]{2,}(?![\w-])")
+# Latin letters only: a Han character after a name ("Loom的卫衣") is not part of it.
+_NAME_RE = re.compile(r"(?<![A-Za-z0-9_'’-])[A-Z][A-Za-z0-9_'’-]*[a-z][A-Za-z0-9_'’-]*"
+                      r"|(?<![A-Za-z0-9_-])[A-Z]{2,}(?![A-Za-z0-9_-])")
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;\n•*\-–—(\"“]\s*|\d[.)]\s+)$")
 
 

@@ -12,7 +12,9 @@ Rules: ``empty``, ``length``, ``language``, ``markup``, ``dropped_fact``,
 ``changed_fact``, ``invented_number``, ``invented_fact``, ``invented_price``,
 ``invented_discount``, ``invented_warranty``, ``invented_certification``,
 ``health_claim``, ``superlative``, ``invented_claim``, ``copied_text``,
-``prompt_injection``, ``assistant_text``.
+``prompt_injection``, ``assistant_text``, ``repeated_text``, ``ungrounded`` (words the
+source, name, category and attributes never use), ``dropped_content`` (the source's
+proper names and claims left out).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import claims, language
+from . import claims, grounding, language
 from .facts import (
     Quantity,
     certifications,
@@ -40,7 +42,7 @@ RULES = ("empty", "length", "language", "markup", "dropped_fact", "changed_fact"
          "invented_number", "invented_fact", "invented_price", "invented_discount",
          "invented_warranty", "invented_certification", "health_claim", "superlative",
          "invented_claim", "copied_text", "prompt_injection", "assistant_text",
-         "repeated_text")
+         "repeated_text", "ungrounded", "dropped_content")
 # Characters: a description shorter than a sentence or longer than a long page; a very
 # short source lowers the floor to half its own length (see :func:`default_bounds`).
 DEFAULT_BOUNDS = (30, 5000)
@@ -121,8 +123,13 @@ def check(
         *claims.invented_names(text, support),
         *claims.assistant_talk(text, support),
         *claims.obeyed_injections(text, injected, clean_source),
+        *grounding.ungrounded(text, support),
     ):
         found.append(Violation(*finding))
+    # A dropped attribute value or material is already a dropped_fact.
+    reported = [v.evidence for v in found if v.rule == "dropped_fact"]
+    found += [Violation(*f) for f in grounding.dropped_content(clean_source, text)
+              if not any(mentions(r, f[2]) for r in reported)]
     found += _repeated(text)
     found += _odd_numerals(text, support)
     copies = shared_runs(text, other_products, exclude=source)

@@ -102,6 +102,18 @@ CLAIMS: dict[str, tuple[str, ...]] = {
         r"最(?!多|少|后|近|初|终|大|小|高|低)", r"最[大小高低](?![^，。,.\d]{0,6}\d)",
         r"第一(?!次|步|天|眼|层|件)", r"顶级", r"极致", r"首选", r"世界级", r"唯一", r"全网", r"冠军",
         r"绝对", r"无敌", r"独一无二", r"史上", r"王者", r"领先",
+        # Comparisons with everything else on the market, as a class.
+        r"\bno (?:other|one else)\b[^.!?]{0,40}\b(?:compete|compares?|match(?:es)?|beats?|rivals?|touch(?:es)?|comes? close)\b",
+        r"\b(?:cannot|can't|can not|won't) be (?:beaten|matched|topped|surpassed|equall?ed|compared)\b",
+        r"\bnothing (?:else )?(?:compares|comes close|beats)\b", r"\bunlike any other\b",
+        r"\bin a (?:class|league) of (?:its|their) own\b", r"\bunequall?ed\b", r"\bunsurpassed\b",
+        r"\bpeerless\b", r"\bmatchless\b", r"\boutperform", r"\bcompetitors?\b",
+        r"\bbetter than (?:any|all|every|the rest|the competition|others?|ever)\b",
+        r"\bbeats? (?:the competition|all|every|any)\b", r"\b(?:leads?|leading) the (?:market|industry|pack|field)\b",
+        r"\bahead of the (?:competition|rest|pack)\b", r"\bonly (?:brand|one|product) (?:that|to|which)\b",
+        r"无与伦比", r"无可比拟", r"无人能及", r"无可匹敌", r"难以超越", r"不可替代", r"媲美", r"碾压", r"完胜",
+        r"天花板", r"胜过(?:所有|一切|其他|同类)", r"超越(?:所有|一切|同类|其他)",
+        r"没有(?:任何)?(?:其他|别的)?(?:品牌|产品|对手)?(?:能|可以|可)(?:比|与之相比|媲美|匹敌|超越|相提并论)",
     ),
     "feature": (
         r"\bwaterproof\b", r"\bwater[- ]resistant\b", r"\bwindproof\b", r"\bfireproof\b",
@@ -152,4 +164,66 @@ ASSISTANT_PATTERNS = (
     r"\bprompt\b", r"\bmarker", r"<<<|>>>",
     r"作为一?个?(?:AI|人工智能|语言模型|助手)", r"以下是", r"^好的", r"^当然", r"抱歉", r"我无法",
     r"我不能", r"改写后", r"原文", r"描述如下", r"指令", r"提示词",
+    # The task itself: labels, the writer addressed, words about descriptions, facts
+    # and responses, length and format demands.
+    r"(?m)^\s*(?:text|content|output|answer|response|result|description|product description|"
+    r"reworded|rewritten|rephrased|paraphrased|revised(?: \w+)?|rewrite|summary|input)\s*(?::|>>|$)",
+    r"\b(?:reworded|rewritten|rephrased|paraphrased|output|answer|response)\s*:",
+    r"\b[a-z]+_[a-z_]+\b", r"\b(?:your|the|this|my) (?:response|answer|reply|output)\b",
+    r"\b(?:product )?descriptions?\b",
+    r"\b(?:the|these|those|following|given|above|below) facts?\b|\bfacts? (?:above|below|given|provided|listed)\b|\bfact set\b",
+    r"\b(?:you are|you're|you were|i am|i was|i have been) (?:asked|told|instructed|requested|required) to\b",
+    r"\b(?:finish|complete|continue|rewrite|rephrase|paraphrase|summari[sz]e|translate|reword)\s+(?:this|the|that|your)\b",
+    r"\b(?:do not|don't|never) (?:copy|paraphrase|follow|invent|repeat|rewrite)\b",
+    r"\b(?:at least|at most|no more than|exactly|up to)\s+(?:\S+\s+)?(?:words|sentences|paragraphs|characters|citations|bullet points|tokens)\b",
+    r"\bcitations?\b", r"\bpostscript\b", r"\bkeywords?\b", r"\bmarkdown\b", r"\bplaceholders?\b",
+    r"\bin (?:a )?(?:table|list|bullet) format\b",
+    r"(?m)^\s*(?:改写|重写|输出|回答|答案|描述|正文|内容|文本|商品描述|产品描述)\s*[：:]",
+    r"你的(?:回答|回复|输出|描述|文案)", r"(?:以上|上述|下面|下述|给定|提供)的?(?:事实|信息|资料)",
+    r"(?:至少|不少于|不超过)\s*\S{0,3}(?:个字|字|句话?|段)", r"(?:续写|改写|重写|润色|照抄)",
+    r"(?:商品|产品)描述",
+)
+
+# Words any description may use without the source saying them: function words,
+# connectives, and mild, factless marketing words ("stylish", "comes in a range of").
+# A candidate's other words must come from the source, the product's name, category or
+# attributes (the grounding rule); words that state something checkable (luxury,
+# award-winning, handmade, waterproof) are deliberately absent.
+GENERIC_WORDS = frozenset("""
+a an the this that these those it its it's they them their there here this's
+i me my we us our ours you your yours he she his her one ones someone anyone everyone
+is are was were be been being am do does did done doing have has had having
+will would shall should can could may might must
+and or but nor so yet as than then too also either neither both each every all any
+some many much more most few less lot lots such same other another own just only even
+very really quite rather pretty so well still again already always often ever never not
+no yes
+of to in on at by for with from into onto over under up down out off about above below
+between through throughout around across along among within without against toward
+towards after before during until since while when where whenever wherever why how what
+which who whom whose whether if because though although unless
+like plus per via
+get gets got getting make makes made making take takes taking give gives giving
+go goes going went come comes came coming keep keeps kept let lets put puts
+hold holds held fit works work see sees look looks looking feel feels feeling find finds use uses used using
+need needs want wants choose chooses pick add adds adding bring brings brought
+offer offers offering offered provide provides providing feature features featuring
+featured include includes including included available comes
+design designs designed style styles styled styling look looks
+new simple classic modern stylish smart elegant timeless versatile practical
+comfortable comfort comfy easy easily great good nice perfect ideal beautiful lovely
+fresh cool fun everyday daily casual favourite favorite essential must-have
+range variety choice choices option options selection different various several
+colour colours color colors shade shades tone tones size sizes fit fits finish
+material materials detail details piece pieces item items product products
+way ways thing things something everything anything nothing time times day days
+whatever whoever however also overall truly simply really just
+ready today now
+""".split())
+
+GENERIC_HAN = frozenset(
+    "的了是在和与及或也都很更这那此其该款件个种只把被让使给为以于从到向对就而且并但却又还"
+    "所有不能可会要将着过等您你我们他她它之上下中里外多少好新大小"
+    "设计风格时尚舒适简约经典百搭日常穿着搭配选择颜色尺码材质款式适合喜欢带来享受感觉"
+    "一个些每各种样式让您为您打造提供拥有采用选用"
 )

@@ -53,6 +53,11 @@ CASES = [
     ("assistant_text", ZH, "以下是改写后的描述：" + ZH_OK, {}),
     ("repeated_text", EN, EN_OK + " " + EN_OK, {}),
     ("repeated_text", ZH, ZH_OK + ZH_OK, {}),
+    ("ungrounded", EN, EN_OK + " Loved by surfers from Hawaii to Bali for its salty charm.", {}),
+    ("ungrounded", ZH, ZH_OK + "深受明星喜爱，畅销欧美多年。", {}),
+    ("dropped_content", "Pressed from English apples and bottled in glass.",
+     "Pressed from apples and bottled in glass.", {}),
+    ("dropped_content", "这款冲锋衣采用防水面料，帽子可以拆卸。", "这款冲锋衣的帽子可以拆卸。", {}),
 ]
 
 
@@ -138,8 +143,10 @@ def test_one_states_a_fact_but_is_never_an_invented_number():
 def test_a_short_whole_sentence_of_another_product_is_a_copy():
     other = "Built for runs. Reflective logos add visibility after dark."
     report = check(EN, EN_OK + " Reflective logos add visibility after dark.", other_products=[other])
-    assert [v.detail for v in report.violations] == [
-        'text copied from another product: "reflective logos add visibility after dark"']
+    # Changed for the grounding rule (issue 9): the copied sentence's words are also foreign
+    # to this product's source, so "ungrounded" is reported beside the copy.
+    assert 'text copied from another product: "reflective logos add visibility after dark"' \
+        in [v.detail for v in report.violations]
 
 
 def test_a_number_written_with_other_numerals_is_still_a_new_number():
@@ -155,7 +162,9 @@ def test_a_number_written_with_other_numerals_is_still_a_new_number():
 def test_a_sentence_said_twice_is_refused(language):
     if language == "en":
         source = "Stoneware mug, 350 ml. Dishwasher safe."
-        sentence = "This stoneware mug holds 350 ml of coffee or tea."
+        # Changed for the grounding rule (issue 9): "of coffee or tea" is not in the source,
+        # and this test is about the repetition alone.
+        sentence = "This stoneware mug holds 350 ml and is dishwasher safe."
         candidate = f"{sentence} {sentence} It is dishwasher safe."
     else:
         source = "陶瓷马克杯，容量350毫升。可以放进洗碗机清洗。"
