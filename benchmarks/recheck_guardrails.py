@@ -42,6 +42,10 @@ def recheck(bench: dict, facts: list[dict]) -> dict:
     rows = bench.get("rewriting", bench)["rows"]
     descriptions = [f.get("description", "") for f in facts]
     before = after = total = 0
+    # A proposal: accepted and scoring better than the current text (scores do not change
+    # here, so a candidate stays a proposal when it was one and still passes).
+    proposals_before: set[str] = set()
+    proposals_after: set[str] = set()
     rules: Counter[str] = Counter()
     changed = []
     for row in rows:
@@ -56,6 +60,10 @@ def recheck(bench: dict, facts: list[dict]) -> dict:
                            context=[product["name"], product["category"]])
             before += bool(candidate["accepted"])
             after += report.accepted
+            if candidate.get("proposal"):
+                proposals_before.add(row["product"])
+                if report.accepted:
+                    proposals_after.add(row["product"])
             rules.update({v.rule for v in report.violations})
             if report.accepted != bool(candidate["accepted"]):
                 changed.append({
@@ -67,6 +75,8 @@ def recheck(bench: dict, facts: list[dict]) -> dict:
                                               for o in candidate["violations"])],
                 })
     return {"candidates": total, "passed_before": before, "passed_after": after,
+            "products": len(rows), "with_proposal_before": len(proposals_before),
+            "with_proposal_after": len(proposals_after),
             "rules_after": dict(rules.most_common()), "changed": changed}
 
 
@@ -92,6 +102,9 @@ def main() -> None:
             print(f"      {detail}")
     print(f"candidates passing every guardrail: before {result['passed_before']}"
           f"/{result['candidates']}, after {result['passed_after']}/{result['candidates']}")
+    print(f"products with a proposal (accepted, better-scoring): before "
+          f"{result['with_proposal_before']}/{result['products']}, after "
+          f"{result['with_proposal_after']}/{result['products']}")
     print(f"rules rejecting candidates now: {result['rules_after']}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1),
