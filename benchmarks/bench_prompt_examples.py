@@ -2,24 +2,32 @@
 
 A benchmark, not a test: it prints figures.
 
-    nice -n 15 python benchmarks/bench_prompt_examples.py [--per-category 2] [--products 0]
-                                                         [--neighbours 3] [--candidates 2]
-                                                         [--json FILE]
+    nice -n 15 python benchmarks/bench_prompt_examples.py [--per-category 2] [--offset 8]
+        [--products 8] [--variants default,full,openings,counter-only] [--neighbours 3]
+        [--candidates 2] [--max-new-tokens 160] [--seed 7] [--json FILE]
 
-On the sample shop (``plugin/sample_data/shop.json``, ``--per-category`` products of each
-category) with the local SmolLM2 generator:
+On the sample shop (``plugin/sample_data/shop.json``; ``--per-category`` described
+products of each category, then ``--offset`` and ``--products`` of those) with the
+local SmolLM2 generator:
 
 1. without examples: ``propose`` for every product; each product's best accepted
    proposal stands in for a promoted experiment winner, and its original description
    for the phrasing that lost;
-2. with examples: ``propose`` again (same seed) with the winners of the product's
-   ``--neighbours`` nearest products (by product vector; never its own) as examples and
-   their losing originals as counter-examples.
+2. with examples, per variant: ``propose`` again (same seed, same settings) with the
+   winners of the product's ``--neighbours`` nearest products (by product vector; never
+   its own) as examples and their losing originals as counter-examples, the variant
+   choosing where they are shown, how many and how long (``VARIANTS``).
+
+The variants were compared on the first 8 products (``--offset 0``); the defaults
+(``--offset 8 --products 8 --variants default``) replay the engine's default on the
+next 8, held out from that choice.
 
 Per pass: mean best score (the best accepted proposal's, else the live text's, i.e.
 what would be live), its alignment and completeness, the share of candidates passing
-the guardrails, and the share of products with a proposal. Alignment is measured
-against the demo shoppers' audience (the mean vector of the products in their events).
+the guardrails, and the share of products with a proposal. Alignment is the cosine
+between the text's vector and the demo shoppers' audience (the mean vector of the
+products in their events), scaled as in ``engine/content/scoring.py``; completeness the
+share of the product's facts the text states.
 """
 
 from __future__ import annotations
@@ -32,12 +40,31 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+# Where the examples go, how many and how long (RewriteSettings fields); "default" is
+# the engine's default, "full" what the engine did first.
+VARIANTS = {
+    "default": {"about": "the engine's default: the nearest winner's first ~200 characters, "
+                "whole-text prompt only"},
+    "full": {"about": "3 winners (400 characters) + 2 losing originals in the whole-text "
+             "prompt, the winners' first sentences in the opening prompts",
+             "examples_in": ("rewrite", "openings"), "max_examples": 3,
+             "max_counter_examples": 2, "example_chars": 400},
+    "openings": {"about": "the nearest winner's first sentence, opening prompts only",
+                 "examples_in": ("openings",)},
+    "counter-only": {"about": "2 losing originals only, whole-text prompt",
+                     "max_examples": 0, "max_counter_examples": 2},
+}
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--per-category", type=int, default=2)
-    parser.add_argument("--products", type=int, default=0,
+    parser.add_argument("--products", type=int, default=8,
                         help="at most this many of the chosen products (0: all)")
+    parser.add_argument("--offset", type=int, default=8,
+                        help="skip this many of the chosen products first")
+    parser.add_argument("--variants", default="default",
+                        help="comma-separated: " + ", ".join(VARIANTS))
     parser.add_argument("--neighbours", type=int, default=3)
     parser.add_argument("--candidates", type=int, default=2, help="whole-text candidates")
     parser.add_argument("--max-new-tokens", type=int, default=160)
@@ -59,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     shop = load_sample_shop(datetime.now(UTC))
     facts = sample_facts(shop.documents)
     chosen = pick_products(shop.documents, args.per_category)
+    chosen = chosen[args.offset:]
     chosen = chosen[:args.products] if args.products else chosen
     vectors = dict(zip([d.product_id for d in shop.documents],
                        encode([compose_text(d) for d in shop.documents])))
@@ -69,12 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"local model loaded in {time.perf_counter() - started:.1f} s; "
           f"{len(chosen)} products, torch threads {args.threads}", flush=True)
     generator = LocalGenerator()
-    settings = RewriteSettings(candidates=args.candidates, max_new_tokens=args.max_new_tokens,
-                               seed=args.seed)
     others = [f.description for f in facts.values()]
 
-    def run(pid: int, examples=(), counter_examples=()):
+    def run(pid: int, examples=(), counter_examples=(), **example_settings):
         product = facts[pid]
+        settings = RewriteSettings(candidates=args.candidates, max_new_tokens=args.max_new_tokens,
+                                   seed=args.seed, **example_settings)
         return propose_timed(product, generator, settings, audience,
                              [o for o in others if o != product.description],
                              examples, counter_examples)
@@ -83,18 +111,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     without = {pid: run(pid) for pid in chosen}
     winners = {pid: result for pid, result in without.items() if result[0].proposals}
     print(f"\n{len(winners)} of {len(chosen)} products have a winner to show as an example")
-    print("\n== pass 2: with the nearest products' winners as examples ==", flush=True)
-    with_examples = {}
-    for pid in chosen:
-        near = nearest(pid, [w for w in winners if w != pid], vectors, args.neighbours)
-        examples = [as_example(w, facts[w], winners[w][0].proposals[0].text) for w in near]
-        counter = [as_example(w, facts[w], facts[w].description, "original") for w in near]
-        with_examples[pid] = run(pid, examples, counter)
-    figures = {"products": len(chosen), "neighbours": args.neighbours,
+    figures = {"products": len(chosen), "offset": args.offset, "neighbours": args.neighbours,
                "candidates": args.candidates, "seed": args.seed,
-               "without": summary(without), "with": summary(with_examples),
-               "rows": rows(facts, without, with_examples)}
-    print_summary(figures)
+               "max_new_tokens": args.max_new_tokens, "without": summary(without),
+               "variants": {}}
+    for name in args.variants.split(","):
+        variant = VARIANTS[name]
+        print(f"\n== pass 2, variant {name}: {variant['about']} ==", flush=True)
+        with_examples = {}
+        for pid in chosen:
+            near = nearest(pid, [w for w in winners if w != pid], vectors, args.neighbours)
+            examples = [as_example(w, facts[w], winners[w][0].proposals[0].text) for w in near]
+            counter = [as_example(w, facts[w], facts[w].description, "original") for w in near]
+            with_examples[pid] = run(pid, examples, counter,
+                                     **{k: v for k, v in variant.items() if k != "about"})
+        figures["variants"][name] = {"about": variant["about"], "with": summary(with_examples),
+                                     "rows": rows(facts, without, with_examples)}
+        print_summary(name, figures["without"], figures["variants"][name])
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
     return 0
@@ -171,24 +204,24 @@ def rows(facts, without: dict, with_examples: dict) -> list[dict]:
             result = results[pid][0]
             best = result.proposals[0] if result.proposals else None
             row[label] = {"best": best.score.total if best else None,
+                          "origin": best.origin if best else None,
                           "text": best.text if best else None,
                           "example_keys": list(result.example_keys)}
         out.append(row)
     return out
 
 
-def print_summary(figures: dict) -> None:
-    print(f"\n{'':28} {'without':>10} {'with':>10}")
+def print_summary(name: str, without: dict, variant: dict) -> None:
+    print(f"\n{'':28} {'without':>10} {name:>16}")
     for key in ("best_total", "best_alignment", "best_completeness", "accepted_total",
                 "accepted_alignment", "accepted_completeness", "acceptance", "with_proposal",
                 "candidates", "seconds"):
-        print(f"{key:28} {figures['without'][key]!s:>10} {figures['with'][key]!s:>10}")
-    better = sum(1 for r in figures["rows"]
-                 if (r["with"]["best"] or r["live"]) > (r["without"]["best"] or r["live"]))
-    worse = sum(1 for r in figures["rows"]
-                if (r["with"]["best"] or r["live"]) < (r["without"]["best"] or r["live"]))
+        print(f"{key:28} {without[key]!s:>10} {variant['with'][key]!s:>16}")
+    rows_ = variant["rows"]
+    better = sum(1 for r in rows_ if (r["with"]["best"] or r["live"]) > (r["without"]["best"] or r["live"]))
+    worse = sum(1 for r in rows_ if (r["with"]["best"] or r["live"]) < (r["without"]["best"] or r["live"]))
     print(f"products whose best is higher with examples: {better}, lower: {worse}, "
-          f"of {figures['products']}")
+          f"of {len(rows_)}", flush=True)
 
 
 if __name__ == "__main__":

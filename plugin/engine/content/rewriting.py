@@ -72,6 +72,15 @@ class RewriteSettings:
     language: str | None = None
     bounds: tuple[int, int] | None = None  # None: guardrails.default_bounds(current text)
     min_gain: float = 0.5
+    # Which prompts show winners' examples ("rewrite": the whole-text prompt, with any
+    # counter-examples; "openings": their first sentences), how many and how long. The
+    # defaults are what raised the local 135M model's scores in the replay
+    # (benchmarks/bench_prompt_examples.py): one short example in the whole-text prompt;
+    # more examples, counter-examples or examples in the opening prompts lowered them.
+    examples_in: tuple[str, ...] = ("rewrite",)
+    max_examples: int = 1
+    max_counter_examples: int = 0
+    example_chars: int = 200
 
 
 @dataclass(frozen=True)
@@ -122,9 +131,11 @@ def propose(
     ``description_vector_fn`` embeds a text (the engine's encoder) for the alignment
     score against ``audience_vector``; ``other_products`` are other descriptions a
     candidate must not copy. ``examples`` (descriptions of similar products that won
-    experiments) and ``counter_examples`` (phrasings that lost) are shown in the
-    whole-text prompt, the examples' openings in the opening prompts; a candidate must
-    not copy them either. Raises :class:`.generators.GeneratorError` when the
+    experiments, nearest first) and ``counter_examples`` (phrasings that lost) are shown
+    where ``settings.examples_in`` says, at most ``settings.max_examples`` and
+    ``settings.max_counter_examples`` of them (by default only the nearest example, cut
+    short, in the whole-text prompt); ``RewriteResult.example_keys`` records those
+    shown. A candidate must not copy any of them either. Raises :class:`.generators.GeneratorError` when the
     generator fails.
     """
     language = normalize_code(settings.language) or normalize_code(facts.language)
@@ -171,7 +182,11 @@ def _generate(facts: ProductFacts, current_text: str, generator: Generator,
         prompt = build_prompt(facts, current_text, brand_voice=settings.brand_voice,
                               instructions=settings.instructions, audience_interests=interests,
                               target_words=settings.target_words, language=language,
-                              examples=examples, counter_examples=counter_examples)
+                              examples=(examples[:settings.max_examples]
+                                        if "rewrite" in settings.examples_in else ()),
+                              counter_examples=(counter_examples[:settings.max_counter_examples]
+                                                if "rewrite" in settings.examples_in else ()),
+                              example_chars=settings.example_chars)
         built.append(prompt)
         [texts] = generator.generate([prompt], n=settings.candidates,
                                      max_new_tokens=settings.max_new_tokens,
@@ -194,7 +209,10 @@ def _sentence_edits(facts: ProductFacts, current_text: str, generator: Generator
     source = "\n".join([current_text, facts.name])
     opening_prompts = build_opening_prompts(facts, source=source, language=language,
                                             audience_interests=interests,
-                                            brand_voice=settings.brand_voice, examples=examples)
+                                            brand_voice=settings.brand_voice,
+                                            examples=(examples[:settings.max_examples]
+                                                      if "openings" in settings.examples_in
+                                                      else ()))
     built += opening_prompts
     # Several sampled openings: the first that passes the guardrails is kept.
     replies = generator.generate(opening_prompts, n=max(1, settings.openings),

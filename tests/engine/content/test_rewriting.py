@@ -124,18 +124,32 @@ def test_alignment_uses_the_callers_vectors():
 
 def test_examples_reach_the_prompts_and_their_keys_are_recorded():
     example = PromptExample("version-7", "Ridge Tee", ("Material: Organic cotton",),
-                            "The Ridge Tee is a soft tee. It breathes on long walks.")
+                            "The Ridge Tee is a soft tee. It breathes on long walks. " * 5)
+    other = PromptExample("version-8", "Ridge Shirt", (), "The Ridge Shirt is a light shirt.")
     counter = PromptExample("version-9", "Cliff Tee", (), "Buy the best tee now.")
-    generator = Scripted("A soft crew neck tee knitted from 180 gsm organic cotton. It keeps "
-                         "its shape after 40 °C washes. Taped shoulder seams stop the neckline "
-                         "from sagging.")
-    result = propose(FACTS, SOURCE, generator=generator, settings=RewriteSettings(candidates=1),
-                     examples=[example], counter_examples=[counter])
-    assert result.example_keys == ("version-7", "version-9")
-    whole = [p for p in generator.prompts if not p.metadata.get("opening")
-             and not p.metadata.get("sentence")]
-    openings = [p for p in generator.prompts if p.metadata.get("opening")]
-    assert "The Ridge Tee is a soft tee." in whole[0].user and "Buy the best" in whole[0].user
+    whole_text = ("A soft crew neck tee knitted from 180 gsm organic cotton. It keeps its shape "
+                  "after 40 °C washes. Taped shoulder seams stop the neckline from sagging.")
+
+    def prompts_of(settings):
+        generator = Scripted(whole_text)
+        result = propose(FACTS, SOURCE, generator=generator, settings=settings,
+                         examples=[example, other], counter_examples=[counter])
+        whole = [p for p in generator.prompts if not p.metadata.get("opening")
+                 and not p.metadata.get("sentence")]
+        return result, whole[0], [p for p in generator.prompts if p.metadata.get("opening")]
+
+    # The default: the nearest example only, cut short, in the whole-text prompt only.
+    result, whole, openings = prompts_of(RewriteSettings(candidates=1))
+    assert result.example_keys == ("version-7",)
+    assert "The Ridge Tee is a soft tee." in whole.user and whole.user.count("Ridge Tee is") < 5
+    assert "Ridge Shirt" not in whole.user and "Buy the best" not in whole.user
+    assert openings and all("Ridge Tee" not in p.user for p in openings)
+    # Every place, as many as the prompts take.
+    result, whole, openings = prompts_of(RewriteSettings(
+        candidates=1, examples_in=("rewrite", "openings"), max_examples=3,
+        max_counter_examples=2, example_chars=400))
+    assert result.example_keys == ("version-7", "version-8", "version-9")
+    assert "Ridge Shirt" in whole.user and "Buy the best" in whole.user
     assert openings and all("The Ridge Tee is a soft tee." in p.user for p in openings)
     assert all("Buy the best" not in p.user for p in openings)
     without = propose(FACTS, SOURCE, generator=Scripted("x"), settings=RewriteSettings(candidates=1))
@@ -153,3 +167,24 @@ def test_a_candidate_copying_an_example_is_rejected():
     copied = next(c for c in result.candidates if c.text == example.text)
     assert "copied_text" in {v.rule for v in copied.report.violations}
     assert not copied.is_proposal
+
+
+def test_examples_in_chooses_the_prompts_that_show_examples():
+    example = PromptExample("version-7", "Ridge Tee", ("Material: Organic cotton",),
+                            "The Ridge Tee is a soft tee. It breathes on long walks.")
+    counter = PromptExample("version-9", "Cliff Tee", (), "Buy the best tee now.")
+
+    def shown(examples_in):
+        generator = Scripted("x")
+        result = propose(FACTS, SOURCE, generator=generator, examples=[example],
+                         counter_examples=[counter],
+                         settings=RewriteSettings(candidates=1, examples_in=examples_in))
+        whole = [p for p in generator.prompts if not p.metadata.get("opening")
+                 and not p.metadata.get("sentence")]
+        openings = [p for p in generator.prompts if p.metadata.get("opening")]
+        return (result.example_keys, "Ridge Tee" in whole[0].user,
+                any("Ridge Tee" in p.user for p in openings))
+
+    assert shown(("openings",)) == (("version-7",), False, True)
+    assert shown(("rewrite",)) == (("version-7",), True, False)
+    assert shown(()) == ((), False, False)  # given, not shown, not recorded
