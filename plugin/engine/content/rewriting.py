@@ -41,7 +41,7 @@ VectorFn = Callable[[str], "np.ndarray | Sequence[float] | None"]
 REPAIRABLE = {"changed_fact", "invented_number", "invented_fact", "invented_price",
               "invented_discount", "invented_warranty", "invented_certification",
               "health_claim", "superlative", "invented_claim", "prompt_injection",
-              "assistant_text", "markup", "copied_text", "repeated_text"}
+              "assistant_text", "markup", "copied_text", "repeated_text", "ungrounded"}
 _MARKER_RE = re.compile(r"<<<\s*(?:DESCRIPTION|EXAMPLE)|(?:DESCRIPTION|EXAMPLE)\s*>>>?|<<<|>>>|"
                         r"\b(?:DESCRIPTION|EXAMPLE)\b")
 _CLOSING_RE = re.compile(r"DESCRIPTION\s*>>>?")
@@ -73,11 +73,12 @@ class RewriteSettings:
     bounds: tuple[int, int] | None = None  # None: guardrails.default_bounds(current text)
     min_gain: float = 0.5
     # Which prompts show winners' examples ("rewrite": the whole-text prompt, with any
-    # counter-examples; "openings": their first sentences), how many and how long. The
-    # defaults are what raised the local 135M model's scores in the replay
-    # (benchmarks/bench_prompt_examples.py): one short example in the whole-text prompt;
-    # more examples, counter-examples or examples in the opening prompts lowered them.
-    examples_in: tuple[str, ...] = ("rewrite",)
+    # counter-examples; "openings": their first sentences), how many and how long. None by
+    # default: in the replay with the local 135M model (benchmarks/bench_prompt_examples.py)
+    # no placement raised the best proposal's score on held-out products; a larger
+    # generator may be given ("rewrite",), the shape that did best on the products the
+    # variants were chosen on.
+    examples_in: tuple[str, ...] = ()
     max_examples: int = 1
     max_counter_examples: int = 0
     example_chars: int = 200
@@ -133,8 +134,8 @@ def propose(
     candidate must not copy. ``examples`` (descriptions of similar products that won
     experiments, nearest first) and ``counter_examples`` (phrasings that lost) are shown
     where ``settings.examples_in`` says, at most ``settings.max_examples`` and
-    ``settings.max_counter_examples`` of them (by default only the nearest example, cut
-    short, in the whole-text prompt); ``RewriteResult.example_keys`` records those
+    ``settings.max_counter_examples`` of them (by default nowhere: see
+    ``RewriteSettings.examples_in``); ``RewriteResult.example_keys`` records those
     shown. A candidate must not copy any of them either. Raises :class:`.generators.GeneratorError` when the
     generator fails.
     """
@@ -304,7 +305,8 @@ def repair(candidate: str, source: str, report: guardrails.GuardrailReport) -> t
             kept = [s for s in kept if violation.evidence not in s]
             if len(kept) < before:
                 repairs.append(f"removed a sentence: {violation.detail}")
-    dropped = [v for v in report.violations if v.rule in ("dropped_fact", "changed_fact")]
+    dropped = [v for v in report.violations
+               if v.rule in ("dropped_fact", "changed_fact", "dropped_content")]
     for violation in dropped:
         fact = violation.detail.split('"')[1] if '"' in violation.detail else violation.evidence
         holder = next((s for s in own if fact and fact.lower() in s.lower()), None)

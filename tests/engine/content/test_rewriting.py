@@ -138,8 +138,12 @@ def test_examples_reach_the_prompts_and_their_keys_are_recorded():
                  and not p.metadata.get("sentence")]
         return result, whole[0], [p for p in generator.prompts if p.metadata.get("opening")]
 
-    # The default: the nearest example only, cut short, in the whole-text prompt only.
+    # By default none is shown (the local model did no better with them) nor recorded.
     result, whole, openings = prompts_of(RewriteSettings(candidates=1))
+    assert result.example_keys == ()
+    assert all("Ridge" not in p.user and "Buy the best" not in p.user for p in [whole, *openings])
+    # In the whole-text prompt: the nearest example only, cut short.
+    result, whole, openings = prompts_of(RewriteSettings(candidates=1, examples_in=("rewrite",)))
     assert result.example_keys == ("version-7",)
     assert "The Ridge Tee is a soft tee." in whole.user and whole.user.count("Ridge Tee is") < 5
     assert "Ridge Shirt" not in whole.user and "Buy the best" not in whole.user
@@ -188,3 +192,19 @@ def test_examples_in_chooses_the_prompts_that_show_examples():
     assert shown(("openings",)) == (("version-7",), False, True)
     assert shown(("rewrite",)) == (("version-7",), True, False)
     assert shown(()) == ((), False, False)  # given, not shown, not recorded
+
+
+def test_repair_drops_a_sentence_the_source_does_not_support_and_keeps_the_rest():
+    source = "Pure carrot juice, squeezed from English carrots. Sweet and orange."
+    candidate = (
+        "Pure carrot juice, squeezed from English carrots. Sweet and orange. "
+        "It is made from the vibrant green leaves of the fritellus plant."
+    )
+    report = check(source, candidate, {}, "en")
+    assert "ungrounded" in {v.rule for v in report.violations}
+
+    repaired, repairs = repair(candidate, source, report)
+
+    assert "fritellus" not in repaired
+    assert repaired.startswith("Pure carrot juice")
+    assert repairs and check(source, repaired, {}, "en").accepted
