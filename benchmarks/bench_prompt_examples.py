@@ -3,7 +3,7 @@
 A benchmark, not a test: it prints figures.
 
     nice -n 15 python benchmarks/bench_prompt_examples.py [--per-category 2] [--offset 8]
-        [--products 8] [--variants default,full,openings,counter-only] [--neighbours 3]
+        [--products 8] [--variants one-short,full,openings,counter-only] [--neighbours 3]
         [--candidates 2] [--max-new-tokens 160] [--seed 7] [--json FILE]
 
 On the sample shop (``plugin/sample_data/shop.json``; ``--per-category`` described
@@ -19,8 +19,8 @@ local SmolLM2 generator:
    choosing where they are shown, how many and how long (``VARIANTS``).
 
 The variants were compared on the first 8 products (``--offset 0``); the defaults
-(``--offset 8 --products 8 --variants default``) replay the engine's default on the
-next 8, held out from that choice.
+(``--offset 8 --products 8 --variants one-short``) replay the one chosen there on the
+next 8, held out from that choice. The engine's default shows no examples (pass 1).
 
 Per pass: mean best score (the best accepted proposal's, else the live text's, i.e.
 what would be live), its alignment and completeness, the share of candidates passing
@@ -40,11 +40,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-# Where the examples go, how many and how long (RewriteSettings fields); "default" is
-# the engine's default, "full" what the engine did first.
+# Where the examples go, how many and how long (RewriteSettings fields); "full" is what
+# the engine did first. Without examples_in the engine shows none (its default).
 VARIANTS = {
-    "default": {"about": "the engine's default: the nearest winner's first ~200 characters, "
-                "whole-text prompt only"},
+    "one-short": {"about": "the nearest winner's first ~200 characters, whole-text prompt only",
+                  "examples_in": ("rewrite",)},
     "full": {"about": "3 winners (400 characters) + 2 losing originals in the whole-text "
              "prompt, the winners' first sentences in the opening prompts",
              "examples_in": ("rewrite", "openings"), "max_examples": 3,
@@ -52,7 +52,8 @@ VARIANTS = {
     "openings": {"about": "the nearest winner's first sentence, opening prompts only",
                  "examples_in": ("openings",)},
     "counter-only": {"about": "2 losing originals only, whole-text prompt",
-                     "max_examples": 0, "max_counter_examples": 2},
+                     "examples_in": ("rewrite",), "max_examples": 0,
+                     "max_counter_examples": 2},
 }
 
 
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="at most this many of the chosen products (0: all)")
     parser.add_argument("--offset", type=int, default=8,
                         help="skip this many of the chosen products first")
-    parser.add_argument("--variants", default="default",
+    parser.add_argument("--variants", default="one-short",
                         help="comma-separated: " + ", ".join(VARIANTS))
     parser.add_argument("--neighbours", type=int, default=3)
     parser.add_argument("--candidates", type=int, default=2, help="whole-text candidates")
