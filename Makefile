@@ -12,8 +12,15 @@ DATASETS ?= ../shared/datasets
 # the shared archive next to the repository when there is one.
 SALEOR_SOURCE ?= $(firstword $(wildcard ../shared/saleor/saleor-3*.tar.gz))
 SALEOR_ENV ?= .saleor
+LLAMA_VENV ?= .llama-venv
+LLAMA_REQUIREMENTS := sample_config/llama-cpp-requirements.txt
+# A portable AVX2 build: a native one (-march=native) compiles llama.cpp's AMX kernels on
+# CPUs that report AMX, and those crashed the server (SIGSEGV in ggml_backend_amx_mul_mat)
+# on the first completion of the SmolLM2 Q4_1 GGUF.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: venv demo test test-standalone test-saleor saleor-env browser evaluate bench clean
+.PHONY: venv demo test test-standalone test-saleor saleor-env browser evaluate bench clean \
+	llama-server-env test-llama-server
 
 venv: $(STAMP)
 
@@ -58,7 +65,7 @@ bench: venv
 	$(PY) benchmarks/bench_search.py
 
 clean:
-	rm -rf $(VENV) $(SALEOR_ENV) build *.egg-info
+	rm -rf $(VENV) $(SALEOR_ENV) $(LLAMA_VENV) build *.egg-info
 
 # A virtual environment of its own with Saleor's locked dependencies and this
 # package, built from SALEOR_SOURCE (nothing in Saleor's tree is changed).
@@ -83,3 +90,21 @@ browser:
 test-saleor:
 	@test -n "$(SALEOR_PYTHON)" || { echo "Set SALEOR_PYTHON to the Python of a Saleor 3.23 environment (make saleor-env builds one)"; exit 2; }
 	SALEOR_PYTHON=$(SALEOR_PYTHON) SALEOR_DIR=$(SALEOR_DIR) PYTEST_ARGS='$(PYTEST_ARGS)' scripts/test_saleor.sh
+
+# llama-cpp-python's OpenAI-compatible server in an environment of its own, for the
+# real-server test of the OpenAI-compatible backend (it serves the same SmolLM2 GGUF).
+# It compiles llama.cpp from source (10-25 min on two cores), so neither `make test`
+# nor CI builds it; the test skips without it.
+llama-server-env: $(LLAMA_VENV)/.installed
+
+$(LLAMA_VENV)/.installed: $(LLAMA_REQUIREMENTS)
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found: install it or pass PYTHON312=/path/to/python3.12"; exit 1; }
+	test -x $(LLAMA_VENV)/bin/python || $(PYTHON312) -m venv $(LLAMA_VENV)
+	$(LLAMA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
+		$(LLAMA_VENV)/bin/python -m pip install --quiet --no-cache-dir -r $(LLAMA_REQUIREMENTS)
+	touch $@
+
+# The OpenAI-compatible backend against that server (started and stopped by the test).
+test-llama-server: venv llama-server-env
+	LLAMA_CPP_PYTHON=$(abspath $(LLAMA_VENV))/bin/python $(PY) -m pytest -q tests/engine/content/generators/test_openai_llama_cpp.py

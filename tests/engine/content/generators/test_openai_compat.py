@@ -1,5 +1,6 @@
-"""The OpenAI-compatible backend against a real HTTP server on 127.0.0.1 speaking
-/v1/chat/completions: success, and every failure as one GeneratorError."""
+"""The OpenAI-compatible backend against a stand-in HTTP server on 127.0.0.1 speaking
+/v1/chat/completions: success, and every failure as one GeneratorError (the real
+server, llama-cpp-python's, is in test_openai_llama_cpp.py)."""
 
 from __future__ import annotations
 
@@ -133,45 +134,3 @@ def test_settings_are_validated_up_front():
         make_generator("openai", base_url="", model="m")
     with pytest.raises(ValueError, match="choose one of local, openai"):
         make_generator("vllm")
-
-
-@pytest.mark.slow
-def test_llama_cpp_server_serving_the_packaged_gguf(tmp_path):
-    pytest.importorskip(
-        "llama_cpp.server",
-        reason="llama-cpp-python's server is not installed (it builds from source: "
-        "pip install 'llama-cpp-python[server]'); the stand-in server above covers the protocol",
-    )
-    import subprocess
-    import sys
-    import urllib.request
-
-    from saleor_personalization.engine.content.generators.local import packaged_gguf
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf()),
-         "--host", "127.0.0.1", "--port", str(port), "--model_alias", "smollm2"],
-        stdout=log, stderr=subprocess.STDOUT)
-    try:
-        ready = False
-        for _ in range(600):  # up to ~60 s for the server to come up
-            if process.poll() is not None:
-                break
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=0.1)
-                ready = True
-                break
-            except OSError:
-                threading.Event().wait(0.1)
-        assert ready, (tmp_path / "server.log").read_text()[-2000:]
-        gen = make_generator("openai", base_url=f"http://127.0.0.1:{port}/v1", model="smollm2",
-                             timeout=120, max_retries=0)
-        [[text]] = gen.generate([PROMPT], max_new_tokens=16, temperature=0.0)
-        assert isinstance(text, str) and text
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
