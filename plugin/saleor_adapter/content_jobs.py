@@ -33,6 +33,20 @@ GENERATOR_TIMEOUT_S = 120.0
 _generators: dict[tuple, Generator] = {}
 
 
+def _example_settings(config: PersonalizationConfig) -> dict:
+    """Where experiment winners are shown to the writer. With the bundled 135M model
+    they made proposals worse in every placement measured (README), so only a
+    chat-completions server's (typically larger) model is shown them."""
+    if config.generator_backend != "openai":
+        return {"examples_in": ()}
+    return {
+        "examples_in": ("rewrite",),
+        "max_examples": 3,
+        "max_counter_examples": 2,
+        "example_chars": 400,
+    }
+
+
 def generator_for(config: PersonalizationConfig) -> Generator:
     """The configured generator, created once per worker process and settings."""
     key = (
@@ -127,6 +141,7 @@ def rewrite_product(
             brand_voice=config.brand_voice,
             instructions=job.instructions,
             language=text.facts.language,
+            **_example_settings(config),
         ),
         audience_interests=audience_interests(space, product_id) if space else (),
         other_products=_neighbour_descriptions(space, product_id, job.language_code),

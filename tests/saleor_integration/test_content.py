@@ -30,19 +30,17 @@ SOURCES = {
     TEE: "Organic cotton tee. 180 gsm jersey. GOTS certified.",
     MUG: "Stoneware mug, 350 ml. Dishwasher safe.",
 }
-# What a capable model answers: every fact kept, nothing invented, easier to read.
+# What a capable model answers: every fact kept, nothing invented (every word grounded in
+# the source, the product or plain connective vocabulary), easier to read.
 REWRITES = {
     TEE: (
-        "This organic cotton tee is cut from a soft 180 gsm jersey that keeps its shape "
-        "wash after wash. The cotton is GOTS certified, so you know how it was grown and "
-        "processed. Wear it on its own in summer or layer it under a shirt when the "
-        "evenings turn cool, and it stays comfortable all day long."
+        "This organic cotton tee is made from a soft 180 gsm jersey. The cotton is GOTS "
+        "certified. It is a simple, comfortable tee that you can wear every day, on its own "
+        "or with your favourite pieces."
     ),
     MUG: (
-        "This stoneware mug holds 350 ml, enough for a generous morning coffee or a large "
-        "cup of tea. Its thick stoneware body keeps your drink warm while you read the "
-        "news, and it is dishwasher safe, so cleaning up takes no effort at all after a "
-        "busy breakfast with the whole family."
+        "This stoneware mug holds 350 ml. It is dishwasher safe, so cleaning up is easy. It "
+        "is a simple, practical stoneware mug that you can use every day, at home or at work."
     ),
 }
 

@@ -624,20 +624,33 @@ def test_rewrites_get_neighbours_winners_as_examples_and_record_them(tee, produc
         """A generator answering every prompt with a faithful rewrite; keeps the prompts."""
 
         name, model = "test", "faithful"
-        prompts: list = []
+
+        def __init__(self) -> None:
+            self.prompts: list = []
 
         def generate(self, prompts, *, n=1, **kwargs):
             self.prompts.extend(prompts)
             return [[REWRITE_A] * n for _ in prompts]
 
+    # A chat-completions server's model is shown them.
     generator = Faithful()
     job = content_jobs.create_job([product.pk], candidates=1)
-    content_jobs.rewrite_product(PersonalizationConfig(), job, product.pk, generator)
+    server = PersonalizationConfig(generator_backend="openai", generator_url="http://x")
+    content_jobs.rewrite_product(server, job, product.pk, generator)
     assert any("Winning text." in p.user and "Losing text." in p.user for p in generator.prompts)
     versions = list(DescriptionVersion.objects.filter(job=job))
     assert versions, job.outcomes
     for version in versions:
         assert version.example_keys == [str(won.pk), str(lost.pk)]
+
+    # The bundled small model wrote worse with them (README), so it is not.
+    DescriptionVersion.objects.filter(job=job).delete()
+    local = Faithful()
+    job = content_jobs.create_job([product.pk], candidates=1)
+    content_jobs.rewrite_product(PersonalizationConfig(), job, product.pk, local)
+    shown = [p.user for p in local.prompts if "Winning text." in p.user]
+    assert local.prompts and not shown, shown[:1]
+    assert all(v.example_keys == [] for v in DescriptionVersion.objects.filter(job=job))
 
 
 def test_a_deleted_product_takes_its_experiments_along(tee):
