@@ -193,7 +193,7 @@ def test_a_timeout_is_one_clear_error(llama_server):
 
 def test_propose_through_the_server_checks_every_candidate(llama_server):
     gen = generator(llama_server)
-    settings = RewriteSettings(candidates=2, openings=1, max_new_tokens=120, sentence_tokens=40,
+    settings = RewriteSettings(candidates=1, openings=1, max_new_tokens=80, sentence_tokens=32,
                                seed=5)
     result = propose(FACTS, SOURCE, generator=gen, settings=settings)
     assert (result.backend, result.model) == ("openai", MODEL_ALIAS)
