@@ -675,3 +675,27 @@ def test_the_attribution_window_is_a_setting_of_1_to_90_days():
         with pytest.raises(ConfigError) as raised:
             parse_config([{"name": "experiment_attribution_days", "value": bad}])
         assert "experiment_attribution_days" in raised.value.errors
+
+
+def test_the_report_command_draws_the_daily_curve(tee, tmp_path):
+    import base64
+
+    from django.core.management import CommandError, call_command
+
+    product, better, _ = tee
+    experiment = start(product, better)
+    with pytest.raises(CommandError, match="no daily statistics yet"):
+        call_command("personalization_experiment_report", str(experiment.pk), report=tmp_path)
+    first = timezone.now().replace(hour=12, minute=0)
+    plant(experiment, 0, 40, 2)
+    plant(experiment, 1, 40, 4)
+    experiments.update_running(first)
+    experiments.update_running(first + datetime.timedelta(days=1))
+    graphql_id = base64.b64encode(f"DescriptionExperiment:{experiment.pk}".encode()).decode()
+
+    call_command("personalization_experiment_report", graphql_id, report=tmp_path)
+
+    assert (tmp_path / "experiment.png").read_bytes()[:4] == b"\x89PNG"
+    assert "variant 1" in (tmp_path / "report.md").read_text()
+    with pytest.raises(CommandError, match="neither an experiment UUID"):
+        call_command("personalization_experiment_report", "nope", report=tmp_path)
