@@ -102,6 +102,11 @@ CLAIMS: dict[str, tuple[str, ...]] = {
         r"最(?!多|少|后|近|初|终|大|小|高|低)", r"最[大小高低](?![^，。,.\d]{0,6}\d)",
         r"第一(?!次|步|天|眼|层|件)", r"顶级", r"极致", r"首选", r"世界级", r"唯一", r"全网", r"冠军",
         r"绝对", r"无敌", r"独一无二", r"史上", r"王者", r"领先",
+        # Prestige and absolute claims: a quality or a permanence the source never claims.
+        r"\bluxur(?:y|ious(?:ly)?)\b", r"\bpremium\b", r"\bhigh[- ]end\b", r"\bprestigious\b",
+        r"\bflawless(?:ly)?\b", r"\bperfect(?:ly)?\b", r"\balways\b", r"\bforever\b",
+        r"\bnever (?:fades?|wears?|breaks?|tears?|shrinks?|sags?|fails?|loses?)\b",
+        r"奢华", r"高端", r"完美", r"永远", r"永不",
         # Comparisons with everything else on the market, as a class.
         r"\bno (?:other|one else)\b[^.!?]{0,40}\b(?:compete|compares?|match(?:es)?|beats?|rivals?|touch(?:es)?|comes? close)\b",
         r"\b(?:cannot|can't|can not|won't) be (?:beaten|matched|topped|surpassed|equall?ed|compared)\b",
