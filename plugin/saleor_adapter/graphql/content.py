@@ -29,6 +29,7 @@ from .content_types import (
     DescriptionVariant,
     ProductContentScoreCountableConnection,
 )
+from .pagination import connection_page
 
 MANAGE_PRODUCTS = [ProductPermissions.MANAGE_PRODUCTS]
 MAX_BULK = 500
@@ -334,21 +335,13 @@ def resolve_product_content_scores(
 
         scores = scores.filter(Q(total__gt=total) | Q(total=total, product_id__gt=product_id))
     page = list(scores.order_by("total", "product_id")[: first + 1])
-    has_next = len(page) > first
-    page = page[:first]
-    edges = [
-        ProductContentScoreCountableConnection.Edge(node=row, cursor=_cursor(row))
-        for row in page
-    ]
-    return ProductContentScoreCountableConnection(
-        edges=edges,
-        page_info=graphene.relay.PageInfo(
-            has_next_page=has_next,
-            has_previous_page=bool(after),
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
+    return connection_page(
+        ProductContentScoreCountableConnection,
+        page,
+        first,
+        after=after,
         total_count=total_count,
+        cursor=_cursor,
     )
 
 

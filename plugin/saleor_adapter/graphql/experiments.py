@@ -36,6 +36,7 @@ from .experiment_types import (
     DescriptionExperimentGoalEnum,
     with_live_statistics,
 )
+from .pagination import connection_page
 
 
 def _value(value) -> str:
@@ -189,21 +190,14 @@ def resolve_description_experiments(_root, _info, *, status=None, first=20, afte
         started_at, pk = _decode_cursor(after)
         rows = rows.filter(Q(started_at__lt=started_at) | Q(started_at=started_at, pk__lt=pk))
     page = list(rows.order_by("-started_at", "-pk")[: first + 1])
-    has_next = len(page) > first
-    page = with_live_statistics(page[:first], replica())
-    edges = [
-        DescriptionExperimentCountableConnection.Edge(node=row, cursor=_cursor(row))
-        for row in page
-    ]
-    return DescriptionExperimentCountableConnection(
-        edges=edges,
-        page_info=graphene.relay.PageInfo(
-            has_next_page=has_next,
-            has_previous_page=bool(after),
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
+    shown = with_live_statistics(page[:first], replica())
+    return connection_page(
+        DescriptionExperimentCountableConnection,
+        shown + page[first:],
+        first,
+        after=after,
         total_count=total_count,
+        cursor=_cursor,
     )
 
 
