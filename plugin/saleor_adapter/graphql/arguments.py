@@ -30,6 +30,11 @@ EMPTY_LIST_PK = str(uuid.UUID(int=0))
 EMPTY_LIST_ID = graphene.Node.to_global_id(LIST_TYPE, EMPTY_LIST_PK)
 
 
+def enum_value(value) -> str:
+    """An enum argument's value ("" when absent): graphene passes the value or the member."""
+    return str(getattr(value, "value", value) or "")
+
+
 def check_first(first: int | None, field: str = "first") -> int:
     if first is None or not 1 <= first <= MAX_RESULTS:
         raise RecommendationQueryError(

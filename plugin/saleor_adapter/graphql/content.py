@@ -24,6 +24,7 @@ from ..config import MAX_CANDIDATES
 from ..hooks import enqueue_on_commit
 from ..services import replica
 from .access import active_config
+from .arguments import enum_value
 from .content_types import (
     DescriptionRewriteJob,
     DescriptionVariant,
@@ -91,10 +92,6 @@ def _candidates(value: int | None, config) -> int:
     return count
 
 
-def _language(value) -> str:
-    return str(getattr(value, "value", value) or "")
-
-
 def _start(job: RewriteJob) -> None:
     enqueue_on_commit(tasks.rewrite_descriptions, str(job.pk))
 
@@ -128,7 +125,7 @@ class ProductDescriptionRewrite(BaseMutation):
         product = cls.get_node_or_error(info, data["product_id"], field="productId", only_type=Product)
         job = content_jobs.create_job(
             [product.pk],
-            language_code=_language(data.get("language_code")),
+            language_code=enum_value(data.get("language_code")),
             instructions=(data.get("instructions") or "").strip(),
             candidates=_candidates(data.get("candidates"), config),
             requested_by=_requestor(info),
@@ -184,7 +181,7 @@ class ProductDescriptionsRewrite(BaseMutation):
             raise _invalid("categoryId", "no product matches these filters", ContentErrorCode.NOT_FOUND)
         job = content_jobs.create_job(
             ids,
-            language_code=_language(data.get("language_code")),
+            language_code=enum_value(data.get("language_code")),
             instructions=(data.get("instructions") or "").strip(),
             candidates=_candidates(data.get("candidates"), config),
             requested_by=_requestor(info),
@@ -297,10 +294,10 @@ def resolve_content_score(root, _info):
 
 def resolve_description_variants(root, _info, *, language_code=None, status=None):
     versions = DescriptionVersion.objects.using(replica()).filter(
-        product_id=root.node.pk, language_code=_language(language_code)
+        product_id=root.node.pk, language_code=enum_value(language_code)
     )
     if status is not None:
-        versions = versions.filter(status=getattr(status, "value", status))
+        versions = versions.filter(status=enum_value(status))
     return list(versions.order_by("-created_at"))
 
 
@@ -315,7 +312,7 @@ def resolve_product_content_scores(
     if not 1 <= first <= 100:
         raise _query_error("first", f"expected 1 to 100, got {first}")
     scores = DescriptionScore.objects.using(replica()).filter(
-        language_code=_language(language_code)
+        language_code=enum_value(language_code)
     )
     if channel:
         from saleor.product.models import ProductChannelListing

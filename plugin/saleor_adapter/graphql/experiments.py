@@ -22,6 +22,7 @@ from ...experiment_models import DescriptionExperiment as ExperimentModel
 from .. import experiments
 from ..experiments import MAX_VARIANTS, ExperimentError, ExperimentPlan
 from ..services import replica
+from .arguments import enum_value
 from .content import (
     ContentErrorCode,
     ContentOptimizationError,
@@ -37,11 +38,6 @@ from .experiment_types import (
     with_live_statistics,
 )
 from .pagination import connection_page
-
-
-def _value(value) -> str:
-    """An enum argument's value (graphene passes the value or the enum member)."""
-    return str(getattr(value, "value", value) or "")
 
 
 def _decided(call):
@@ -109,12 +105,12 @@ class DescriptionExperimentStart(BaseMutation):
             version_ids=tuple(
                 _pk(value, "DescriptionVariant", "variantIds") for value in data["variant_ids"]
             ),
-            goal=_value(data.get("goal")) or ExperimentModel.Goal.ADD_TO_CART,
+            goal=enum_value(data.get("goal")) or ExperimentModel.Goal.ADD_TO_CART,
             traffic_percent=100 if data.get("traffic_percent") is None
             else data["traffic_percent"],
             minimum_detectable_effect=0.1 if data.get("minimum_detectable_effect") is None
             else data["minimum_detectable_effect"],
-            language_code=_value(data.get("language_code")),
+            language_code=enum_value(data.get("language_code")),
             auto_promote=config.auto_promote if auto_promote is None else auto_promote,
             attribution_window_days=config.experiment_attribution_days,
         )
@@ -168,7 +164,7 @@ def _experiments(using: str | None):
 def resolve_product_description_experiment(root, _info, *, language_code=None):
     """The product's running experiment in the language, else its latest one."""
     rows = _experiments(replica()).filter(
-        product_id=root.node.pk, language_code=_value(language_code)
+        product_id=root.node.pk, language_code=enum_value(language_code)
     )
     experiment = (
         rows.filter(status=ExperimentModel.Status.RUNNING).first()
@@ -184,7 +180,7 @@ def resolve_description_experiments(_root, _info, *, status=None, first=20, afte
         )
     rows = _experiments(replica())
     if status is not None:
-        rows = rows.filter(status=_value(status))
+        rows = rows.filter(status=enum_value(status))
     total_count = rows.count()
     if after:
         started_at, pk = _decode_cursor(after)

@@ -20,6 +20,7 @@ from .. import experiment_exposures
 from ..content_versions import shown_description
 from ..services import replica
 from .access import active_config, guest_key, signed_in_user
+from .arguments import enum_value
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def _shopper(context, config, anonymous_id: str | None) -> str | None:
 
 def resolve_optimized_description(root, info, *, language_code=None, anonymous_id=None):
     product = root.node
-    language = str(getattr(language_code, "value", language_code) or "")
+    language = enum_value(language_code)
     config = active_config(info.context)
     shopper = _shopper(info.context, config, anonymous_id)
 

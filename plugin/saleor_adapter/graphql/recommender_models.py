@@ -23,7 +23,7 @@ from ...models import RecommenderModel as ModelRow
 from ...store import recommender_registry as registry
 from .. import training_jobs
 from .access import active_config
-from .arguments import decode_int_id
+from .arguments import decode_int_id, enum_value
 from .errors import RecommendationErrorCode, RecommendationQueryError
 
 STAFF = [ProductPermissions.MANAGE_PRODUCTS, AppPermission.MANAGE_APPS]
@@ -169,7 +169,7 @@ def resolve_recommender_models(_root, info, *, first: int = 20, status=None):
         )
     rows = _rows(get_database_connection_name(info.context))
     if status is not None:
-        rows = rows.filter(status=getattr(status, "value", status))
+        rows = rows.filter(status=enum_value(status))
     return list(rows.order_by("-created_at", "-pk")[:first])
 
 
