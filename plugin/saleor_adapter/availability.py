@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from ..engine.filters import CandidateFilter, SqlCondition
 from ..models import ChannelSellable, ChannelSellableRefresh
+from ..store.vector_search import array_literal
 from ..ttl_cache import TtlCache
 
 # Stands for the candidate's product id while Saleor's queryset is compiled.
@@ -105,7 +106,7 @@ def refresh_copies(product_ids: Sequence[int] | None = None) -> dict[str, int]:
     from saleor.channel.models import Channel
     from saleor.product.models import Product
 
-    ids = None if product_ids is None else "{" + ",".join(str(int(p)) for p in product_ids) + "}"
+    ids = None if product_ids is None else array_literal(product_ids)
     totals = {"channels": 0, "products": 0, "in_stock": 0, "added_or_changed": 0, "removed": 0}
     if ids == "{}":
         return totals

@@ -111,7 +111,7 @@ class DjangoStore:
             f"WHERE s.space_id = {space} AND s.product_id = ANY(%s::bigint[]) "
             "AND cardinality(n.ids) >= %s"
         )
-        ids = "{" + ",".join(str(int(pid)) for pid in product_ids) + "}"
+        ids = vector_search.array_literal(product_ids)
         rows = prepared.fetchall(
             read_connection(), sql, [similar_window(k), *params, int(k), ids, int(k)]
         )

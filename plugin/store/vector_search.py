@@ -84,17 +84,19 @@ def filter_sql(candidate_filter: CandidateFilter, column: str) -> tuple[str, lis
     # Ids travel as one array literal: adapting a long Python list costs far more.
     if candidate_filter.allowed_ids is not None:
         clauses.append(f" AND {column} = ANY(%s::bigint[])")
-        params.append(_array_literal(candidate_filter.allowed_ids))
+        params.append(array_literal(candidate_filter.allowed_ids))
     if candidate_filter.excluded_ids:
         clauses.append(f" AND NOT ({column} = ANY(%s::bigint[]))")
-        params.append(_array_literal(candidate_filter.excluded_ids))
+        params.append(array_literal(candidate_filter.excluded_ids))
     if candidate_filter.condition is not None:
         clauses.append(" AND " + candidate_filter.condition.render(column))
         params.extend(candidate_filter.condition.params)
     return "".join(clauses), params
 
 
-def _array_literal(ids) -> str:
+def array_literal(ids) -> str:
+    """Ids as one PostgreSQL array literal (for ``= ANY(%s::bigint[])``): adapting a long
+    Python list costs far more."""
     return "{" + ",".join(str(int(i)) for i in sorted(ids)) + "}"
 
 
@@ -286,7 +288,7 @@ def nearest_many(
             f"  ORDER BY {expression} <=> (s.embedding{cast}) LIMIT %s"
             f") n ON true WHERE s.space_id = {int(space.pk)} AND s.product_id = ANY(%s::bigint[])"
         )
-        ids = _array_literal(sources)
+        ids = array_literal(sources)
         rows = _run(sql, [*params, int(k), ids], ef_search, settings, exact=exact)
         found: dict[int, list[Neighbor]] = {}
         for source, pid, distance, raw in rows:
