@@ -40,6 +40,8 @@ Status = DescriptionExperiment.Status
 Outcome = DescriptionExperimentArm.Outcome
 MAX_VARIANTS = 4
 MAX_MINIMUM_DETECTABLE_EFFECT = 5.0
+# A looser test would declare a false winner in more than one experiment in five.
+MAX_SIGNIFICANCE_LEVEL = 0.2
 EXPERIMENT_APPROVER = "experiment"
 # Exposures and conversions of ended experiments are dropped after this many days
 # (their counts stay in the stored statistics).
@@ -90,6 +92,12 @@ def check_plan(plan: ExperimentPlan) -> None:
             "expected a relative effect above 0 and at most "
             f"{MAX_MINIMUM_DETECTABLE_EFFECT:g} (0.1 = +10%), got {mde}",
             "invalid", "minimumDetectableEffect",
+        )
+    if not 0 < plan.alpha <= MAX_SIGNIFICANCE_LEVEL:
+        raise ExperimentError(
+            "expected a false-positive rate above 0 and at most "
+            f"{MAX_SIGNIFICANCE_LEVEL:g} (0.05 = 5%), got {plan.alpha}",
+            "invalid", "alpha",
         )
     if plan.goal not in DescriptionExperiment.Goal.values:
         raise ExperimentError(f"unknown goal {plan.goal!r}", "invalid", "goal")

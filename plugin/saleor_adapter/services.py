@@ -223,11 +223,14 @@ def has_history(shopper_key: str) -> bool:
 
 
 def merge_shoppers(config: PersonalizationConfig, source_key: str, target_key: str) -> None:
-    """Move a guest's (or guest e-mail's) history into an account."""
+    """Move a guest's (or guest e-mail's) history into an account, with the
+    description experiments they took part in."""
     from ..store import NoActiveSpaceError
+    from . import experiment_exposures
 
     engine = recommender(config)
     engine.store.merge_shoppers(source_key, target_key)
+    experiment_exposures.merge_shoppers(source_key, target_key)
     try:
         engine.rebuild_profile(target_key)
     except NoActiveSpaceError:

@@ -30,8 +30,15 @@ class InvalidAnonymousId(ValueError):
     pass
 
 
+USER_PREFIX = "user:"
+
+
 def user_key(user_id: int) -> str:
-    return f"user:{int(user_id)}"
+    return f"{USER_PREFIX}{int(user_id)}"
+
+
+def is_user_key(shopper_key: str) -> bool:
+    return shopper_key.startswith(USER_PREFIX)
 
 
 def email_key(email: str) -> str:

@@ -37,6 +37,7 @@ from saleor_personalization.saleor_adapter import (
     content_versions,
     experiment_conversions,
     experiment_examples,
+    experiment_exposures,
     experiments,
 )
 from saleor_personalization.saleor_adapter.config import PersonalizationConfig
@@ -53,10 +54,11 @@ KEY = experiment_conversions.ANONYMOUS_ID_METADATA_KEY
 
 START = """
 mutation($product: ID!, $variants: [ID!]!, $traffic: Int, $goal: DescriptionExperimentGoalEnum,
-         $mde: Float, $language: LanguageCodeEnum) {
+         $mde: Float, $alpha: Float, $language: LanguageCodeEnum) {
   descriptionExperimentStart(productId: $product, variantIds: $variants, trafficPercent: $traffic,
-                             goal: $goal, minimumDetectableEffect: $mde, languageCode: $language) {
-    experiment { id status goal trafficPercent minimumDetectableEffect attributionWindowDays
+                             goal: $goal, minimumDetectableEffect: $mde, alpha: $alpha,
+                             languageCode: $language) {
+    experiment { id status goal trafficPercent minimumDetectableEffect alpha attributionWindowDays
                  arms { index isControl variant { id status } } }
     errors { field code message }
   }
@@ -184,12 +186,12 @@ def test_the_whole_loop_from_start_to_a_promoted_rollbackable_winner(
     started = staff(staff_api_client, permission_manage_products, START, {
         "product": gid("Product", product.pk),
         "variants": [gid("DescriptionVariant", better.pk)],
-        "goal": "ADD_TO_CART", "mde": 0.2,
+        "goal": "ADD_TO_CART", "mde": 0.2, "alpha": 0.1,
     })["descriptionExperimentStart"]
     assert started["errors"] == []
     experiment = started["experiment"]
-    assert (experiment["status"], experiment["trafficPercent"], experiment["attributionWindowDays"]) \
-        == ("RUNNING", 100, 7)
+    assert (experiment["status"], experiment["trafficPercent"], experiment["attributionWindowDays"],
+            experiment["alpha"]) == ("RUNNING", 100, 7, 0.1)
     assert [a["isControl"] for a in experiment["arms"]] == [True, False]
 
     # Storefront reads: each guest sees their arm, the same every time.
@@ -375,6 +377,61 @@ def test_signed_in_customers_are_assigned_by_account(tee, user_api_client, custo
     ]
 
 
+
+def test_a_guest_who_signs_in_keeps_the_arm_seen_and_is_counted_once(
+    tee, api_client, user_api_client, customer_user, channel_USD,
+    django_capture_on_commit_callbacks,
+):
+    product, better, _ = tee
+    experiment = start(product, better)
+    account = user_key(customer_user.pk)
+    account_arm = assign_arm(str(experiment.pk), account, 2, 100)
+    # A visitor whose own arm differs from the one the account alone would get.
+    guest_id = next(
+        visitor(n) for n in range(100)
+        if assign_arm(str(experiment.pk), anonymous_key(visitor(n)), 2, 100) != account_arm
+    )
+    seen_as_guest = shown(api_client, product, guest_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_to_cart(product, channel_USD, guest_id)
+    assert DescriptionConversion.objects.get().shopper_key == anonymous_key(guest_id)
+
+    # Signed in, the storefront sends the guest id along: same text, one shopper.
+    assert shown(user_api_client, product, guest_id) == seen_as_guest
+    assert list(DescriptionExposure.objects.values_list("shopper_key", "arm")) == [
+        (account, 1 - account_arm)
+    ]
+    assert list(DescriptionConversion.objects.values_list("shopper_key", "arm")) == [
+        (account, 1 - account_arm)
+    ]
+    # On another device, signed in without that id: still the arm first seen.
+    assert shown(user_api_client, product) == seen_as_guest
+    assert DescriptionExposure.objects.count() == 1
+
+
+def test_merging_a_guest_keeps_the_arm_seen_first_and_one_conversion_per_goal(tee):
+    product, better, _ = tee
+    experiment = start(product, better)
+    now = timezone.now()
+    guest, account = anonymous_key(visitor(5)), "user:999999"
+    for key, arm, days in ((guest, 1, 3), (account, 0, 1)):
+        DescriptionExposure.objects.create(experiment=experiment, shopper_key=key, arm=arm,
+                                           exposed_at=now - datetime.timedelta(days=days))
+        DescriptionConversion.objects.create(experiment=experiment, shopper_key=key, arm=arm,
+                                             goal="add_to_cart", converted_at=now)
+    DescriptionConversion.objects.create(experiment=experiment, shopper_key=guest, arm=1,
+                                         goal="purchase", converted_at=now)
+
+    assert experiment_exposures.merge_shoppers(guest, account) == 1
+    exposure = DescriptionExposure.objects.get()
+    assert (exposure.shopper_key, exposure.arm) == (account, 1)
+    assert exposure.exposed_at == now - datetime.timedelta(days=3)
+    assert sorted(DescriptionConversion.objects.values_list("shopper_key", "arm", "goal")) == [
+        (account, 1, "add_to_cart"), (account, 1, "purchase"),
+    ]
+    assert experiment_exposures.merge_shoppers(guest, account) == 0
+
+
 # -- conversions --------------------------------------------------------------------------
 
 
@@ -539,6 +596,8 @@ def test_bad_input_gets_specific_errors(
     assert errors([better.pk], traffic=0) == [("trafficPercent", "INVALID")]
     assert errors([better.pk], traffic=101) == [("trafficPercent", "INVALID")]
     assert errors([better.pk], mde=0.0) == [("minimumDetectableEffect", "INVALID")]
+    assert errors([better.pk], alpha=0.0) == [("alpha", "INVALID")]
+    assert errors([better.pk], alpha=0.5) == [("alpha", "INVALID")]
     bad_id = staff(staff_api_client, permission_manage_products, START, {
         "product": gid("Product", product.pk), "variants": [gid("Product", product.pk)],
     })["descriptionExperimentStart"]["errors"]

@@ -80,6 +80,11 @@ class DescriptionExperimentStart(BaseMutation):
         minimum_detectable_effect = graphene.Float(
             description="Smallest relative uplift worth detecting, above 0 (default 0.1 = +10%)."
         )
+        alpha = graphene.Float(
+            description="Chance of declaring a winner when there is no difference (alpha), "
+            "above 0 and at most 0.2 (default 0.05). The test stays valid however often the "
+            "statistics are looked at."
+        )
         language_code = LanguageCodeEnum(description="Test this translation's description.")
         auto_promote = graphene.Boolean(
             description="Put a winning variant live without staff (default: the plugin's "
@@ -110,6 +115,7 @@ class DescriptionExperimentStart(BaseMutation):
             else data["traffic_percent"],
             minimum_detectable_effect=0.1 if data.get("minimum_detectable_effect") is None
             else data["minimum_detectable_effect"],
+            alpha=0.05 if data.get("alpha") is None else data["alpha"],
             language_code=enum_value(data.get("language_code")),
             auto_promote=config.auto_promote if auto_promote is None else auto_promote,
             attribution_window_days=config.experiment_attribution_days,

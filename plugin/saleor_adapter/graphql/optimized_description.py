@@ -5,8 +5,8 @@ product and language, the shopper (signed in: their account; guest: the
 storefront's ``anonymousId``) sees the arm assigned to them and is counted as
 exposed; a shopper outside the experiment's traffic, or unknown, sees the live
 description and is not counted. A page of products costs one query for all their
-experiments and one task for all its exposures; if anything about the experiment
-fails, the live description is served.
+experiments (one more for a signed-in shopper's stored arms) and one task for all
+its exposures; if anything about the experiment fails, the live description is served.
 """
 
 from __future__ import annotations
@@ -19,13 +19,15 @@ from saleor.graphql.core.dataloaders import DataLoader
 from .. import experiment_exposures
 from ..content_versions import shown_description
 from ..services import replica
+from ..shoppers import is_user_key, user_key
 from .access import active_config, guest_key, signed_in_user
 from .arguments import enum_value
 
 logger = logging.getLogger(__name__)
 
-# (product id, language code, shopper key or None)
-DescriptionKey = tuple[int, str, str | None]
+# (product id, language code, shopper key or None, for a signed-in shopper the guest
+# key the storefront sent along or None)
+DescriptionKey = tuple[int, str, str | None, str | None]
 # The arm's description, or None for the live one.
 ArmDescription = Any
 
@@ -47,41 +49,63 @@ class ExperimentDescriptionLoader(DataLoader[DescriptionKey, ArmDescription]):
         if config is None or not config.content_enabled:
             return [None for _ in keys]
         running = experiment_exposures.running_experiments(
-            {(pid, lang) for pid, lang, shopper in keys if shopper}, using=replica()
+            {(pid, lang) for pid, lang, shopper, _guest in keys if shopper}, using=replica()
         )
+        stored = self._stored_arms(keys, running)
         results, exposures = [], []
-        for product_id, language, shopper in keys:
+        for product_id, language, shopper, guest in keys:
             experiment = running.get((product_id, language)) if shopper else None
-            arm = experiment.arm_for(shopper) if experiment is not None else None
+            if experiment is None:
+                arm = None
+            elif is_user_key(shopper):
+                arm = experiment_exposures.account_arm(experiment, shopper, guest, stored)
+            else:
+                arm = experiment.arm_for(shopper)
             if arm is None:
                 results.append(None)
                 continue
-            exposures.append(experiment_exposures.exposure(experiment, shopper, arm))
+            exposures.append(experiment_exposures.exposure(experiment, shopper, arm, guest))
             results.append(experiment.descriptions.get(arm) if arm else None)
         experiment_exposures.send(exposures)
         return results
 
+    @staticmethod
+    def _stored_arms(keys: list[DescriptionKey], running: dict) -> dict:
+        """Signed-in shoppers' stored exposures (theirs and their guest id's): the arm
+        they saw first wins over the hash. Guests need none: their hash is their arm."""
+        accounts = [(pid, lang, shopper, guest) for pid, lang, shopper, guest in keys
+                    if shopper and is_user_key(shopper) and (pid, lang) in running]
+        if not accounts:
+            return {}
+        return experiment_exposures.stored_arms(
+            {running[(pid, lang)].experiment_id for pid, lang, _s, _g in accounts},
+            {key for _p, _l, shopper, guest in accounts for key in (shopper, guest) if key},
+            using=replica(),
+        )
 
-def _shopper(context, config, anonymous_id: str | None) -> str | None:
-    from ..shoppers import user_key
 
+def _shopper(context, config, anonymous_id: str | None) -> tuple[str | None, str | None]:
+    """(the shopper's key, for a signed-in shopper the guest key sent along)."""
     if config is None:
-        return None
-    user = signed_in_user(context)
-    if user is not None:
-        return user_key(user.pk)
+        return None, None
     # Guests take part only where they may be tracked; their id is then checked as
     # the tracking mutation checks it (a bad one is an error on `anonymousId`).
-    if anonymous_id is None or not config.anonymous_tracking:
-        return None
-    return guest_key(anonymous_id, "anonymousId")
+    guest = (
+        guest_key(anonymous_id, "anonymousId")
+        if anonymous_id is not None and config.anonymous_tracking
+        else None
+    )
+    user = signed_in_user(context)
+    if user is not None:
+        return user_key(user.pk), guest
+    return guest, None
 
 
 def resolve_optimized_description(root, info, *, language_code=None, anonymous_id=None):
     product = root.node
     language = enum_value(language_code)
     config = active_config(info.context)
-    shopper = _shopper(info.context, config, anonymous_id)
+    shopper, guest = _shopper(info.context, config, anonymous_id)
 
     def shown(description):
         if description is not None:
@@ -90,7 +114,9 @@ def resolve_optimized_description(root, info, *, language_code=None, anonymous_i
 
     if shopper is None:
         return shown(None)
-    return ExperimentDescriptionLoader(info.context).load((product.pk, language, shopper)).then(
+    return ExperimentDescriptionLoader(info.context).load(
+        (product.pk, language, shopper, guest)
+    ).then(
         shown
     )
 
