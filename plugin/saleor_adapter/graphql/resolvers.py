@@ -9,7 +9,6 @@ from saleor.channel.models import Channel
 from saleor.core.db.connection import allow_writer
 from saleor.graphql.account.types import is_newly_created_user
 from saleor.graphql.core.context import ChannelContext
-from saleor.graphql.product.dataloaders import ProductByIdLoader
 
 from ...engine.ports import UnknownProductError
 from ...store import NoActiveSpaceError
@@ -20,6 +19,7 @@ from ..shoppers import user_key
 from .access import Shopper, check_owner_or_manager, query_shopper, serving_config
 from .arguments import active_channel, check_first, list_global_id, visible_product_pk
 from .dataloaders import SimilarProductsByProductIdLoader
+from .product_rows import load_products
 from .types import RecommendationList, RecommendedProduct
 
 logger = logging.getLogger(__name__)
@@ -36,9 +36,9 @@ def resolve_similar_products(root: ChannelContext, info, *, first: int = 10):
         return []
     slug = str(slug)
 
-    def load_products(items: list[ServedItem]) -> Promise:
+    def load_similar(items: list[ServedItem]) -> Promise:
         ids = [item.product_id for item in items if item.product_id != product.pk]
-        return ProductByIdLoader(info.context).load_many(ids).then(
+        return load_products(info.context, ids).then(
             lambda products: [
                 ChannelContext(node=found, channel_slug=slug) for found in products if found
             ]
@@ -47,7 +47,7 @@ def resolve_similar_products(root: ChannelContext, info, *, first: int = 10):
     return (
         SimilarProductsByProductIdLoader(info.context)
         .load((product.pk, slug, first))
-        .then(load_products)
+        .then(load_similar)
     )
 
 
@@ -142,4 +142,4 @@ def recommendation_list(info, served: ServedList, slug: str) -> Promise:
             ],
         )
 
-    return ProductByIdLoader(info.context).load_many(ids).then(build)
+    return load_products(info.context, ids).then(build)
