@@ -12,6 +12,12 @@ ours is compared with the Saleor query a page would send without it: the persona
 list with ``products(first: 10)``, a product page's similar products with the same
 page without them, a listing page of 20 with similar products with the same listing
 (and, for reference, with Saleor's own listing of as many products: 100).
+
+``--rebuild-load THREADS`` measures serving while a catalog rebuild's encoding runs on
+the same machine: a second process encodes the shop's product documents with the
+plugin's encoder without pause, as a rebuild worker does, with ``OMP_NUM_THREADS`` set
+to THREADS and at ``--rebuild-nice`` (the README's advice for workers that share the
+machine with the storefront).
 """
 
 from __future__ import annotations
@@ -121,6 +127,29 @@ def start_server(port: int, saleor_dir: Path) -> subprocess.Popen:
     )
 
 
+def encode_forever() -> None:
+    """The rebuild's CPU work (run as the child of ``start_rebuild_load``): encode the
+    shop's product documents with the plugin's encoder until killed."""
+    saleor_catalog.setup_django()
+    from saleor_personalization.engine.documents import compose_text
+    from saleor_personalization.engine.encoder import EncoderConfig, encode
+    from saleor_personalization.saleor_adapter.documents import all_product_ids, product_documents
+
+    texts = [compose_text(d) for batch in all_product_ids() for d in product_documents(batch)]
+    config = EncoderConfig()
+    while True:
+        for start in range(0, len(texts), 256):
+            encode(texts[start : start + 256], config=config)
+
+
+def start_rebuild_load(threads: int, niceness: int) -> subprocess.Popen:
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+           "HF_HUB_OFFLINE": "1"}
+    return subprocess.Popen(
+        ["nice", "-n", str(niceness), sys.executable, __file__, "--encode-forever"], env=env
+    )
+
+
 def wait_ready(client, url: str, server: subprocess.Popen) -> None:
     deadline = time.monotonic() + READY_DEADLINE_S
     while time.monotonic() < deadline:
@@ -182,6 +211,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="check each channel's copy of what it can sell, refreshed every minute as beat "
         "does (--no-sellable-copy: Saleor's condition in every statement, as without beat)",
     )
+    parser.add_argument(
+        "--rebuild-load", type=int, default=0, metavar="THREADS",
+        help="encode the catalog without pause in a second process with this many threads "
+        "while measuring, as a rebuild worker on the same machine does (default 0: none)",
+    )
+    parser.add_argument(
+        "--rebuild-nice", type=int, default=0, metavar="N",
+        help="the rebuild load's niceness (default 0)",
+    )
     args = parser.parse_args(argv)
     saleor_dir = Path(os.environ.get("SALEOR_DIR", ".")).resolve()
     saleor_catalog.setup_django()
@@ -220,19 +258,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     port = free_port()
     url = f"http://127.0.0.1:{port}/graphql/"
     server = start_server(port, saleor_dir)
+    load = None
     try:
         with httpx.Client(timeout=60) as client:
             wait_ready(client, url, server)
+            if args.rebuild_load:
+                load = start_rebuild_load(args.rebuild_load, args.rebuild_nice)
+                time.sleep(20)  # model loaded, encoding under way
+                if load.poll() is not None:
+                    raise SystemExit(f"the rebuild load exited with {load.returncode}")
             measure(client, url, args.warmup, variables)
             timings = measure(client, url, args.calls, variables, copy_sellable)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (load, server):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
     stats = {
         name: {"p50": float(np.percentile(values, 50)), "p99": float(np.percentile(values, 99))}
         for name, values in timings.items()
     }
-    print(f"\n{args.products} products, {args.calls} calls each (ms)")
+    load_note = (
+        f", rebuild load: {args.rebuild_load} thread(s) at nice {args.rebuild_nice}"
+        if args.rebuild_load else ""
+    )
+    print(f"\n{args.products} products, {args.calls} calls each (ms){load_note}")
     print(f"{'query':<20} {'p50':>8} {'p99':>8}")
     for name, figures in stats.items():
         print(f"{name:<20} {figures['p50']:8.1f} {figures['p99']:8.1f}")
@@ -249,10 +299,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.json:
         args.json.write_text(
-            json.dumps({"products": args.products, "stats": stats, "ratios": ratios}, indent=2)
+            json.dumps({"products": args.products, "rebuild_load": args.rebuild_load,
+                        "rebuild_nice": args.rebuild_nice, "stats": stats, "ratios": ratios},
+                       indent=2)
         )
     return 0
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--encode-forever"]:
+        encode_forever()
     sys.exit(main())
