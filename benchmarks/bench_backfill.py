@@ -58,9 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         with allow_writer():
             space = create_space(config.model, dimensions(config))
             try:
-                store = DjangoStore(space)
-                for start in range(0, len(ids), BATCH):
-                    index_documents(product_documents(ids[start : start + BATCH]), store, config)
+                # As the backfill does: documents read in batches, indexed as one stream.
+                documents = (
+                    document
+                    for start in range(0, len(ids), BATCH)
+                    for document in product_documents(ids[start : start + BATCH])
+                )
+                index_documents(documents, DjangoStore(space), config)
             finally:
                 drop_space(space)
 

@@ -34,10 +34,15 @@ def index_documents(
     writer: VectorWriter,
     config: EncoderConfig = EncoderConfig(),
     *,
-    chunk_size: int = 256,
+    chunk_size: int = 1024,
     progress: Callable[[int], None] | None = None,
 ) -> IndexStats:
-    """Encode and store the documents whose composed text changed since last time."""
+    """Encode and store the documents whose composed text changed since last time.
+
+    The encoder orders each chunk's texts by length before batching them, so larger
+    chunks pad less (measured on 2,000 Saleor products: 283-295 texts/s in chunks of
+    1,024 or more against 273-284 in chunks of 256).
+    """
     stats = IndexStats()
     iterator = iter(documents)
     while chunk := list(islice(iterator, chunk_size)):
