@@ -3,7 +3,7 @@
 A benchmark, not a test: it prints figures.
 
     nice -n 15 python benchmarks/bench_prompt_examples.py [--per-category 2] [--offset 8]
-        [--products 8] [--variants one-short,full,openings,counter-only] [--neighbours 3]
+        [--products 8] [--variants turns,one-short,full,openings,counter-only] [--neighbours 3]
         [--candidates 2] [--max-new-tokens 160] [--seed 7] [--json FILE]
 
 On the sample shop (``plugin/sample_data/shop.json``; ``--per-category`` described
@@ -19,8 +19,9 @@ local SmolLM2 generator:
    choosing where they are shown, how many and how long (``VARIANTS``).
 
 The variants were compared on the first 8 products (``--offset 0``); the defaults
-(``--offset 8 --products 8 --variants one-short``) replay the one chosen there on the
-next 8, held out from that choice. The engine's default shows no examples (pass 1).
+(``--offset 8 --products 8 --variants turns``) replay the one chosen there (the Saleor
+adapter's choice for the local model) on the next 8, held out from that choice. The
+engine's default shows no examples (pass 1).
 
 Per pass: mean best score (the best accepted proposal's, else the live text's, i.e.
 what would be live), its alignment and completeness, the share of candidates passing
@@ -51,6 +52,10 @@ VARIANTS = {
              "max_counter_examples": 2, "example_chars": 400},
     "openings": {"about": "the nearest winner's first sentence, opening prompts only",
                  "examples_in": ("openings",)},
+    "turns": {"about": "2 winners, each as an earlier chat exchange: the same request for the "
+              "text it beat, answered with the winner (whole-text prompt)",
+              "examples_in": ("rewrite",), "max_examples": 2, "max_counter_examples": 2,
+              "example_chars": 400, "example_turns": True},
     "counter-only": {"about": "2 losing originals only, whole-text prompt",
                      "examples_in": ("rewrite",), "max_examples": 0,
                      "max_counter_examples": 2},
@@ -64,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="at most this many of the chosen products (0: all)")
     parser.add_argument("--offset", type=int, default=8,
                         help="skip this many of the chosen products first")
-    parser.add_argument("--variants", default="one-short",
+    parser.add_argument("--variants", default="turns",
                         help="comma-separated: " + ", ".join(VARIANTS))
     parser.add_argument("--neighbours", type=int, default=3)
     parser.add_argument("--candidates", type=int, default=2, help="whole-text candidates")

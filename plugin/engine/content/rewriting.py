@@ -74,14 +74,17 @@ class RewriteSettings:
     min_gain: float = 0.5
     # Which prompts show winners' examples ("rewrite": the whole-text prompt, with any
     # counter-examples; "openings": their first sentences), how many and how long. None by
-    # default: in the replay with the local 135M model (benchmarks/bench_prompt_examples.py)
-    # no placement raised the best proposal's score on held-out products; a larger
-    # generator may be given ("rewrite",), the shape that did best on the products the
-    # variants were chosen on.
+    # default (the Saleor adapter chooses per backend): in the replay with the local 135M
+    # model (benchmarks/bench_prompt_examples.py) no quoted placement raised the best
+    # proposal's score on held-out products; shown as chat exchanges (example_turns) they
+    # did, slightly.
     examples_in: tuple[str, ...] = ()
     max_examples: int = 1
     max_counter_examples: int = 0
     example_chars: int = 200
+    # Show each example with the text it beat as an earlier chat exchange (request for
+    # the losing text, answered with the winner) instead of quoting it.
+    example_turns: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,8 @@ def _generate(facts: ProductFacts, current_text: str, generator: Generator,
                                         if "rewrite" in settings.examples_in else ()),
                               counter_examples=(counter_examples[:settings.max_counter_examples]
                                                 if "rewrite" in settings.examples_in else ()),
-                              example_chars=settings.example_chars)
+                              example_chars=settings.example_chars,
+                              example_turns=settings.example_turns)
         built.append(prompt)
         [texts] = generator.generate([prompt], n=settings.candidates,
                                      max_new_tokens=settings.max_new_tokens,

@@ -87,6 +87,24 @@ def test_the_prompt_stays_bounded_however_many_examples_are_given():
     assert "example_keys" not in plain.metadata and BEGIN_EXAMPLE not in plain.user
 
 
+def test_example_turns_show_a_winner_as_the_answer_to_the_text_it_beat():
+    beaten = PromptExample("v3", "Ridge Tee", ("Material: Organic cotton",), "Tee. Cotton.")
+    prompt = build_prompt(FACTS, FACTS.description, examples=[WINNER, LOSER],
+                          counter_examples=[beaten], example_turns=True)
+    messages = prompt.messages()
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    asked, answered = messages[1]["content"], messages[2]["content"]
+    assert asked.startswith("Product: Ridge Tee\nMaterial: Organic cotton\n")
+    assert asked.split(BEGIN + "\n")[1].split("\n" + END)[0] == "Tee.\nCotton."
+    assert answered.startswith("The Ridge Tee is a soft organic cotton tee.") and len(answered) <= 400
+    # The request itself is the usual one, with no quoted examples; an example without
+    # the text it beat (Cliff Tee) is not shown.
+    assert messages[3]["content"] == build_prompt(FACTS, FACTS.description).user
+    assert "Cliff Tee" not in str(messages) and BEGIN_EXAMPLE not in str(messages)
+    assert "Ridge Tee" not in prompt.source
+    assert prompt.metadata["example_keys"] == ("v1", "v3")
+
+
 def test_opening_prompts_show_the_examples_first_sentences():
     prompts = build_opening_prompts(FACTS, source="x", examples=[WINNER, LOSER, WINNER])
     user = prompts[0].user
