@@ -146,7 +146,7 @@ def build_prompt(
         turns = tuple(
             (_rewrite_request([f"Product: {_clip(won.product_name, 80)}",
                                *(_clip(fact, 80) for fact in won.facts[:EXAMPLE_FACTS])],
-                              lost.text, language_name, target_words),
+                              _shorten(lost.text, chars), language_name, target_words),
              _shorten(won.text, chars))
             for won, lost in pairs
         )

@@ -103,6 +103,12 @@ def test_example_turns_show_a_winner_as_the_answer_to_the_text_it_beat():
     assert "Cliff Tee" not in str(messages) and BEGIN_EXAMPLE not in str(messages)
     assert "Ridge Tee" not in prompt.source
     assert prompt.metadata["example_keys"] == ("v1", "v3")
+    # Both sides of an exchange stay bounded.
+    long_beaten = PromptExample("v4", "Ridge Tee", (), "A tee. " * 300)
+    bounded = build_prompt(FACTS, FACTS.description, examples=[WINNER],
+                           counter_examples=[long_beaten], example_turns=True)
+    [(asked, answered)] = bounded.turns
+    assert len(asked) < 400 + 600 and len(answered) <= 400
 
 
 def test_opening_prompts_show_the_examples_first_sentences():
