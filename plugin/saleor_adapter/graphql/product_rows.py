@@ -58,10 +58,11 @@ def read_products(alias: str, product_ids: Sequence[int]) -> list[Product]:
     with connection.cursor() as cursor:
         cursor.execute(columns.sql, [list(product_ids)])
         rows = cursor.fetchall()
+    converted = columns.converters(connection)
     products = []
     for row in rows:
         values = list(row)
-        for index, column, converters in columns.converters(connection):
+        for index, column, converters in converted:
             for convert in converters:
                 values[index] = convert(values[index], column, connection)
         products.append(Product.from_db(alias, columns.attnames, values))
