@@ -133,13 +133,14 @@ def encode_forever() -> None:
     saleor_catalog.setup_django()
     from saleor_personalization.engine.documents import compose_text
     from saleor_personalization.engine.encoder import EncoderConfig, encode
+    from saleor_personalization.engine.indexing import CHUNK_SIZE
     from saleor_personalization.saleor_adapter.documents import all_product_ids, product_documents
 
     texts = [compose_text(d) for batch in all_product_ids() for d in product_documents(batch)]
     config = EncoderConfig()
     while True:
-        for start in range(0, len(texts), 256):
-            encode(texts[start : start + 256], config=config)
+        for start in range(0, len(texts), CHUNK_SIZE):  # as the rebuild encodes them
+            encode(texts[start : start + CHUNK_SIZE], config=config)
 
 
 def start_rebuild_load(threads: int, niceness: int) -> subprocess.Popen:

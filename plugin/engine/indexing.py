@@ -12,6 +12,11 @@ import numpy as np
 from .documents import ProductDocument, compose_text, content_hash
 from .encoder import EncoderConfig, encode
 
+# Texts per encoder call. The encoder orders each call's texts by length before
+# batching them, so larger chunks pad less (measured on 2,000 Saleor products:
+# 283-295 texts/s in chunks of 1,024 or more against 273-284 in chunks of 256).
+CHUNK_SIZE = 1024
+
 
 class VectorWriter(Protocol):
     def content_hashes(self, product_ids: Iterable[int]) -> dict[int, str]: ...
@@ -34,15 +39,10 @@ def index_documents(
     writer: VectorWriter,
     config: EncoderConfig = EncoderConfig(),
     *,
-    chunk_size: int = 1024,
+    chunk_size: int = CHUNK_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> IndexStats:
-    """Encode and store the documents whose composed text changed since last time.
-
-    The encoder orders each chunk's texts by length before batching them, so larger
-    chunks pad less (measured on 2,000 Saleor products: 283-295 texts/s in chunks of
-    1,024 or more against 273-284 in chunks of 256).
-    """
+    """Encode and store the documents whose composed text changed since last time."""
     stats = IndexStats()
     iterator = iter(documents)
     while chunk := list(islice(iterator, chunk_size)):
