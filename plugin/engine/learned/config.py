@@ -116,12 +116,13 @@ class TrainConfig:
     device: str | None = None
     threads: int = 1
     validation_users: int = 5000
+    ensemble: int = 2
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {self.loss!r}")
         for name in ("negatives", "bce_negatives", "epochs", "batch_size", "patience", "threads",
-                     "validation_users"):
+                     "validation_users", "ensemble"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
         if self.full_softmax_items < 0:

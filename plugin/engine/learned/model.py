@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +13,7 @@ from ..events import Event
 from ..profiles import ProfileConfig
 from ..ranking_model import ContentProfileModel
 from .config import TrainConfig
+from .ensemble import EnsembleEncoder, member_weights
 from .numpy_encoder import NumpyEncoder
 
 
@@ -42,8 +42,11 @@ class TrainedModel:
     peak_memory_mb: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def encoder(self) -> NumpyEncoder:
-        """The numpy forward pass of these weights."""
+    def encoder(self) -> NumpyEncoder | EnsembleEncoder:
+        """The numpy forward pass of these weights (of every member, for an ensemble)."""
+        if self.config.ensemble > 1:
+            members = member_weights(self.weights, self.config.ensemble)
+            return EnsembleEncoder(self.config.model, members, self.id_rows)
         return NumpyEncoder(self.config.model, self.weights, self.id_rows)
 
     def ranking_model(self, name: str = "learned") -> "LearnedModel":
@@ -66,7 +69,7 @@ class LearnedModel:
 
     def __init__(
         self,
-        encoder: NumpyEncoder,
+        encoder: NumpyEncoder | EnsembleEncoder,
         name: str = "learned",
         profile_config: ProfileConfig = ProfileConfig(),
     ) -> None:
@@ -100,17 +103,10 @@ class LearnedModel:
             np.stack([np.asarray(text_vectors[e.product_id], np.float32) for e in ordered])
             if use_text else None
         )
-        vector = self.encoder.shopper_vector(
-            [e.product_id for e in ordered], [e.event_type for e in ordered], text
+        content = (
+            self.content.shopper_vector(events, text_vectors, now)
+            if self.content is not None else None
         )
-        if vector is None or self.content is None:
-            return vector
-        content = self.content.shopper_vector(events, text_vectors, now)
-        if content is None:
-            return vector
-        # Product vectors are [unit representation, unit text] / sqrt(2).
-        blended = vector.copy()
-        blended[self.encoder.config.dimensions:] += (
-            self.encoder.config.content_weight * math.sqrt(2.0) * content
+        return self.encoder.shopper_vector(
+            [e.product_id for e in ordered], [e.event_type for e in ordered], text, content
         )
-        return (blended / np.linalg.norm(blended)).astype(np.float32)

@@ -35,9 +35,23 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
-def _unit(matrix: np.ndarray) -> np.ndarray:
+def unit(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
     return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 1e-12)
+
+
+def add_content(
+    vector: np.ndarray, content: np.ndarray, weight: float, members: int
+) -> np.ndarray:
+    """``vector`` (unit parts of ``members`` models, their text parts summed at the end)
+    with ``weight`` times the content cosine added to each member's score.
+
+    A product vector is [unit representation(s), unit text] / sqrt(members + 1), so
+    ``x`` added to the text part adds ``x / sqrt(members + 1)`` times the cosine.
+    """
+    blended = vector.astype(np.float32, copy=True)
+    blended[-len(content):] += weight * math.sqrt(2.0) * members * np.asarray(content, np.float32)
+    return unit(blended[None])[0]
 
 
 class NumpyEncoder:
@@ -96,20 +110,23 @@ class NumpyEncoder:
         self, product_ids: Sequence[int], text_vectors: np.ndarray | None
     ) -> np.ndarray:
         """Unit-length product vectors (zero for a product the model knows nothing of)."""
-        vectors = _unit(self.representations(self.rows_for(product_ids), text_vectors))
+        vectors = unit(self.representations(self.rows_for(product_ids), text_vectors))
         if self.matches_text:
             vectors = np.concatenate([vectors, np.asarray(text_vectors, np.float32)], axis=1)
-        return _unit(vectors)
+        return unit(vectors)
 
     def shopper_vector(
         self,
         product_ids: Sequence[int],
         event_types: Sequence[str],
         text_vectors: np.ndarray | None,
+        content: np.ndarray | None = None,
     ) -> np.ndarray | None:
         """Unit-length vector of a shopper's events (oldest first), or None if empty.
 
-        Only the newest ``max_length`` events count.
+        Only the newest ``max_length`` events count. With ``content`` (a unit text-space
+        vector, e.g. the content profile's query) and a text-matching model, every
+        product's score gains ``content_weight`` times its text's cosine with it.
         """
         if len(product_ids) != len(event_types):
             raise ValueError(f"{len(product_ids)} products but {len(event_types)} event types")
@@ -120,12 +137,14 @@ class NumpyEncoder:
         types = np.array([event_type_index(t) for t in list(event_types)[keep]], dtype=np.int64)
         text = None if text_vectors is None else np.asarray(text_vectors)[keep]
         hidden = self.encode(self.representations(rows, text), types)
-        vector = _unit(hidden[-1:])[0]
+        vector = unit(hidden[-1:])[0]
         if self.matches_text:
             logits = hidden @ self.w["text_attention.weight"][0] + self.w["text_attention.bias"][0]
-            pooled = _unit((_softmax(logits) @ text)[None])[0] * self.w["text_scale"]
+            pooled = unit((_softmax(logits) @ text)[None])[0] * self.w["text_scale"]
             vector = np.concatenate([vector, pooled])
-        vector = _unit(vector[None])[0]
+        vector = unit(vector[None])[0]
+        if content is not None and self.matches_text:
+            vector = add_content(vector, content, self.config.content_weight, members=1)
         return vector if vector.any() else None
 
     def encode(self, representations: np.ndarray, types: np.ndarray) -> np.ndarray:

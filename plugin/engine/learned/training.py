@@ -25,8 +25,9 @@ from scipy import sparse
 from torch.nn import functional as F
 
 from .batches import Windows, pad_left, padded_cases, windows
-from .config import LOSSES, TrainConfig
-from .data import TrainingData
+from .config import EVENT_TYPES, LOSSES, TrainConfig
+from .data import ShopperSequence, TrainingData
+from .ensemble import combined_weights
 from .model import TrainedModel, TrainingCancelled
 from .resources import Usage
 from .torch_model import SequentialRecommender
@@ -58,9 +59,102 @@ def train(
         config = replace(
             config, model=replace(config.model, text_dimensions=dataset.text_vectors.shape[1])
         )
+    if config.ensemble > 1:
+        return _grow_ensemble(dataset, config, [], progress, should_stop)
+    return _train_one(dataset, config, progress, should_stop)
+
+
+def _train_one(
+    dataset: TrainingData,
+    config: TrainConfig,
+    progress: Progress | None,
+    should_stop: Callable[[], bool] | None,
+) -> TrainedModel:
     with Usage() as usage:
         result = _Trainer(dataset, config).run(progress, should_stop)
     return replace(result, seconds=round(usage.seconds, 2), peak_memory_mb=round(usage.peak_mb, 1))
+
+
+def _grow_ensemble(
+    dataset: TrainingData,
+    config: TrainConfig,
+    members: list[TrainedModel],
+    progress: Progress | None,
+    should_stop: Callable[[], bool] | None,
+) -> TrainedModel:
+    """Train the members still missing (member ``i`` with seed ``seed + i``), then
+    join them into one model scored on the validation cases as it is served."""
+    members = list(members)
+    total = config.epochs * config.ensemble
+    for index in range(len(members), config.ensemble):
+        def member_progress(epoch: int, _epochs: int, metrics: dict, index=index) -> None:
+            if progress is not None:
+                progress(index * config.epochs + epoch, total, {"member": index + 1, **metrics})
+
+        member_config = replace(config, seed=config.seed + index, ensemble=1)
+        members.append(_train_one(dataset, member_config, member_progress, should_stop))
+    first = members[0]
+    if any(member.id_rows != first.id_rows for member in members):
+        raise RuntimeError("ensemble members disagree on their id embeddings")
+    joined = TrainedModel(
+        config=replace(first.config, seed=config.seed, ensemble=len(members)),
+        weights=combined_weights([member.weights for member in members]),
+        id_rows=first.id_rows,
+        metrics={},
+        history=[
+            {"member": index + 1, **entry}
+            for index, member in enumerate(members) for entry in member.history
+        ],
+        window=first.window,
+        seconds=round(sum(member.seconds for member in members), 2),
+        peak_memory_mb=max(member.peak_memory_mb for member in members),
+    )
+    metrics = served_metrics(joined, dataset)
+    return replace(joined, metrics={
+        **metrics, "members": [member.metrics for member in members],
+    })
+
+
+def served_metrics(model: TrainedModel, dataset: TrainingData) -> dict[str, float]:
+    """Validation NDCG@10 and Recall@10 of ``model``'s numpy forward pass (the cases
+    :class:`_Trainer` validates on, history excluded)."""
+    cases = validation_cases(dataset, model.config)
+    if not cases:
+        return {"ndcg@10": 0.0, "recall@10": 0.0}
+    encoder = model.encoder()
+    use_text = model.config.model.use_text
+    text = dataset.text_vectors if use_text else None
+    ids = np.asarray(dataset.item_ids)
+    items = encoder.item_vectors(list(ids), text)
+    gains, hits = [], []
+    for case, target in cases:
+        window = slice(max(0, len(case.items) - model.config.model.max_length), None)
+        rows = case.items[window]
+        query = encoder.shopper_vector(
+            list(ids[rows]), [EVENT_TYPES[t - 1] for t in case.event_types[window]],
+            None if text is None else text[rows],
+        )
+        scores = items @ query if query is not None else np.zeros(len(items), np.float32)
+        scores[case.items] = -np.inf
+        rank = int((scores > scores[target]).sum())
+        hits.append(rank < 10)
+        gains.append(1.0 / np.log2(rank + 2.0) if rank < 10 else 0.0)
+    return {
+        "ndcg@10": round(float(np.mean(gains)), 5), "recall@10": round(float(np.mean(hits)), 5)
+    }
+
+
+def validation_cases(
+    dataset: TrainingData, config: TrainConfig, rng: np.random.Generator | None = None
+) -> list[tuple[ShopperSequence, int]]:
+    """The validation cases training judges epochs on: at most ``validation_users``,
+    drawn first from the seed's generator (or ``rng``, when it has drawn nothing yet)."""
+    cases = dataset.validation
+    if len(cases) > config.validation_users:
+        rng = rng if rng is not None else np.random.default_rng(config.seed)
+        picked = np.sort(rng.choice(len(cases), config.validation_users, replace=False))
+        cases = [cases[i] for i in picked]
+    return cases
 
 
 def train_best(
@@ -71,9 +165,14 @@ def train_best(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> tuple[TrainedModel, dict[str, dict[str, float]]]:
-    """Train once per loss; keep the best validation NDCG@10 and report every loss."""
+    """Train once per loss; keep the best validation NDCG@10 and report every loss.
+
+    For an ensemble, the losses are compared on its first member; only the better
+    loss trains the other members.
+    """
+    single = replace(config, ensemble=1)
     trained = [
-        train(dataset, replace(config, loss=loss), progress=progress, should_stop=should_stop)
+        train(dataset, replace(single, loss=loss), progress=progress, should_stop=should_stop)
         for loss in losses
     ]
     report = {
@@ -83,6 +182,10 @@ def train_best(
         for model in trained
     }
     best = max(trained, key=lambda model: model.metrics["ndcg@10"])
+    if config.ensemble > 1:
+        best = _grow_ensemble(
+            dataset, replace(best.config, ensemble=config.ensemble), [best], progress, should_stop
+        )
     return best, report
 
 
@@ -112,11 +215,7 @@ class _Trainer:
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
         )
-        cases = data.validation
-        if len(cases) > config.validation_users:
-            picked = np.sort(self.rng.choice(len(cases), config.validation_users, replace=False))
-            cases = [cases[i] for i in picked]
-        self.validation = cases
+        self.validation = validation_cases(data, config, self.rng)
 
     def run(
         self, progress: Progress | None, should_stop: Callable[[], bool] | None

@@ -56,7 +56,8 @@ class Command(BaseCommand):
             config = retrain_options.train_config()
         except (TypeError, ValueError) as error:
             raise CommandError(str(error)) from None
-        epochs = config.epochs * len(retrain_options.losses)
+        # One model per loss, then the ensemble's other members with the better loss.
+        epochs = config.epochs * (len(retrain_options.losses) + config.ensemble - 1)
         plugin_config, _active = services.saved_config()
         with allow_writer(), progress_bar(epochs, "Epochs", unit="epoch") as advance:
             try:

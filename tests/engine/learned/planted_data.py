@@ -50,5 +50,5 @@ def tiny_config(**model_options) -> TrainConfig:
     )
     return TrainConfig(
         model=model, epochs=25, batch_size=32, negatives=16, learning_rate=1e-2,
-        patience=25, seed=3, device="cpu", threads=1,
+        patience=25, seed=3, device="cpu", threads=1, ensemble=1,
     )
