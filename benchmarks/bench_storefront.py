@@ -18,6 +18,10 @@ the same machine: a second process encodes the shop's product documents with the
 plugin's encoder without pause, as a rebuild worker does, with ``OMP_NUM_THREADS`` set
 to THREADS and at ``--rebuild-nice`` (the README's advice for workers that share the
 machine with the storefront).
+
+``--learned EPOCHS`` trains the learned recommender on the shop's events first and makes
+it live (the worker then ranks the warm guests' stored lists with it); the output says
+whenever a learned model is live, from this run or an earlier one.
 """
 
 from __future__ import annotations
@@ -213,6 +217,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "does (--no-sellable-copy: Saleor's condition in every statement, as without beat)",
     )
     parser.add_argument(
+        "--learned", type=int, default=0, metavar="EPOCHS",
+        help="train the learned recommender on the shop's events for this many epochs and "
+        "make it live before measuring (default 0: the content profile serves)",
+    )
+    parser.add_argument(
         "--rebuild-load", type=int, default=0, metavar="THREADS",
         help="encode the catalog without pause in a second process with this many threads "
         "while measuring, as a rebuild worker on the same machine does (default 0: none)",
@@ -240,6 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         saleor_catalog.generate_events(
             args.events if args.events is not None else 10 * args.products, CHANNEL
         )
+        if args.learned:
+            log(saleor_catalog.make_learned_live(args.learned))
+        learned_live = saleor_catalog.learned_live()
         warm = saleor_catalog.warm_guests(CHANNEL, 20, stored_lists=args.stored_lists)
         saleor_catalog.refresh_popularity()  # what beat does every five minutes
         copy_sellable = saleor_catalog.sellable_copies(args.sellable_copy)
@@ -282,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_note = (
         f", rebuild load: {args.rebuild_load} thread(s) at nice {args.rebuild_nice}"
         if args.rebuild_load else ""
-    )
+    ) + (", learned model live" if learned_live else "")
     print(f"\n{args.products} products, {args.calls} calls each (ms){load_note}")
     print(f"{'query':<20} {'p50':>8} {'p99':>8}")
     for name, figures in stats.items():
@@ -301,6 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         args.json.write_text(
             json.dumps({"products": args.products, "rebuild_load": args.rebuild_load,
+                        "learned_live": learned_live,
                         "rebuild_nice": args.rebuild_nice, "stats": stats, "ratios": ratios},
                        indent=2)
         )

@@ -285,6 +285,42 @@ def warm_guests(
     return guests
 
 
+def make_learned_live(epochs: int) -> str:
+    """Train the learned recommender on the shop's events as a retrain does and make it
+    live, also when the promotion gate rejects it (a serving benchmark measures what a
+    live model costs, not whether it wins); returns a line saying what was trained."""
+    from saleor_personalization.models import RecommenderModel
+    from saleor_personalization.saleor_adapter import services, training_jobs
+    from saleor_personalization.store import recommender_registry as registry
+    from saleor_personalization.store.catalog_index import current_space
+
+    config = services.load_config() or services.PersonalizationConfig()
+    options = training_jobs.RetrainOptions(
+        losses=("sampled_softmax",), hyperparameters={"epochs": epochs}
+    )
+    started = time.perf_counter()
+    row = training_jobs.retrain(config, trigger="command", options=options)
+    if row is None:
+        raise SystemExit("a recommender training is running elsewhere; try again later")
+    if row.status != RecommenderModel.Status.LIVE:
+        model = registry.trained_model(row).ranking_model()
+        registry.build_space(row, model, current_space())
+        registry.go_live(row)
+    if services.learned_ranking(config) is None:
+        raise SystemExit(f"recommender model {row.pk} did not go live")
+    return (
+        f"learned model {row.pk} live ({row.event_count} events, "
+        f"{time.perf_counter() - started:.0f} s; gate: {row.decision})"
+    )
+
+
+def learned_live() -> bool:
+    from saleor_personalization.saleor_adapter import services
+
+    config = services.load_config() or services.PersonalizationConfig()
+    return services.learned_ranking(config) is not None
+
+
 def refresh_popularity() -> int:
     from saleor_personalization.saleor_adapter import services
 

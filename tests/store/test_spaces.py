@@ -63,6 +63,15 @@ def index_method(name: str) -> str | None:
     return row[0] if row else None
 
 
+def test_the_index_is_built_with_more_graph_links_than_pgvectors_default(make_space):
+    space, _ = make_space(10, 4)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = to_regclass(%s)",
+                       [index_name(space)])
+        [options] = cursor.fetchone()
+    assert sorted(options) == ["ef_construction=64", "m=24"]
+
+
 def test_an_abandoned_build_can_be_dropped_but_not_the_active_space(make_space):
     live, _ = make_space(10, 4, model="live-model")
     abandoned, _ = make_space(10, 4, model="abandoned-model", active=False)
