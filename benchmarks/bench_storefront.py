@@ -19,7 +19,8 @@ plugin's encoder without pause, as a rebuild worker does, with ``OMP_NUM_THREADS
 to THREADS and at ``--rebuild-nice`` (the README's advice for workers that share the
 machine with the storefront).
 
-``--learned EPOCHS`` trains the learned recommender on the shop's events first and makes
+``--clients N`` sends N storefronts' rounds at once; the output counts lists that came
+back shorter than asked. ``--learned EPOCHS`` trains the learned recommender on the shop's events first and makes
 it live (the worker then ranks the warm guests' stored lists with it); the output says
 whenever a learned model is live, from this run or an earlier one.
 """
@@ -169,18 +170,36 @@ def wait_ready(client, url: str, server: subprocess.Popen) -> None:
     raise SystemExit(f"Saleor did not answer within {READY_DEADLINE_S}s")
 
 
+# Lists of our fields that came back shorter than asked, per query (a storefront under
+# load must still get whole lists).
+SHORT: dict[str, int] = {}
+
+
+def short_list(name: str, body: dict) -> bool:
+    data = body.get("data") or {}
+    if name.startswith("recommended"):
+        return len((data.get("recommendedProducts") or {}).get("items") or []) < 10
+    if name == "product_similar":
+        return len((data.get("product") or {}).get("similarProducts") or []) < 4
+    if name == "page20_similar":
+        edges = (data.get("products") or {}).get("edges") or []
+        return any(len(e["node"].get("similarProducts") or []) < 4 for e in edges)
+    return False
+
+
 def measure(
     client,
     url: str,
     calls: int,
     variables: dict[str, list[dict]],
     every_minute: Callable[[], object] | None = None,
+    first_round: int = 0,
 ) -> dict[str, list[float]]:
     """``every_minute``: what beat would run meanwhile (between rounds, untimed)."""
     timings: dict[str, list[float]] = {name: [] for name in QUERIES}
     names = list(QUERIES)
     last_beat = time.monotonic()
-    for round_ in range(calls):
+    for round_ in range(first_round, first_round + calls):
         if every_minute is not None and time.monotonic() - last_beat >= 60:
             every_minute()
             last_beat = time.monotonic()
@@ -194,7 +213,34 @@ def measure(
             if response.status_code != 200 or body.get("errors"):
                 raise SystemExit(f"{name} failed: {response.status_code} {json.dumps(body)[:500]}")
             timings[name].append(elapsed)
+            if short_list(name, body):
+                SHORT[name] = SHORT.get(name, 0) + 1
     return timings
+
+
+def measure_clients(
+    url: str,
+    clients: int,
+    calls: int,
+    variables: dict[str, list[dict]],
+    every_minute: Callable[[], object] | None = None,
+) -> dict[str, list[float]]:
+    """``clients`` storefronts at once, each sending ``calls`` rounds (its own order
+    and variables); the timings of all of them together."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    def one(index: int) -> dict[str, list[float]]:
+        with httpx.Client(timeout=120) as client:
+            return measure(
+                client, url, calls, variables, every_minute if index == 0 else None,
+                first_round=index * 7,
+            )
+
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(one, range(clients)))
+    return {name: [t for result in results for t in result[name]] for name in QUERIES}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -215,6 +261,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=True,
         help="check each channel's copy of what it can sell, refreshed every minute as beat "
         "does (--no-sellable-copy: Saleor's condition in every statement, as without beat)",
+    )
+    parser.add_argument(
+        "--clients", type=int, default=1,
+        help="storefront clients sending their rounds at the same time (default 1)",
     )
     parser.add_argument(
         "--learned", type=int, default=0, metavar="EPOCHS",
@@ -281,7 +331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if load.poll() is not None:
                     raise SystemExit(f"the rebuild load exited with {load.returncode}")
             measure(client, url, args.warmup, variables)
-            timings = measure(client, url, args.calls, variables, copy_sellable)
+            started = time.monotonic()
+            timings = measure_clients(url, args.clients, args.calls, variables, copy_sellable)
+            seconds = time.monotonic() - started
     finally:
         for process in (load, server):
             if process is not None:
@@ -294,7 +346,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_note = (
         f", rebuild load: {args.rebuild_load} thread(s) at nice {args.rebuild_nice}"
         if args.rebuild_load else ""
-    ) + (", learned model live" if learned_live else "")
+    ) + (", learned model live" if learned_live else "") + (
+        f", {args.clients} clients at once for {seconds:.0f} s" if args.clients > 1 else ""
+    )
     print(f"\n{args.products} products, {args.calls} calls each (ms){load_note}")
     print(f"{'query':<20} {'p50':>8} {'p99':>8}")
     for name, figures in stats.items():
@@ -310,9 +364,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{ours + ' / ' + base:<36} {ratios[f'{ours}/{base}']['p50']:10.2f} "
             f"{ratios[f'{ours}/{base}']['p99']:10.2f}"
         )
+    shorts = ", ".join(f"{name} {count}" for name, count in SHORT.items()) or "none"
+    print(f"\nshort lists: {shorts}")
     if args.json:
         args.json.write_text(
             json.dumps({"products": args.products, "rebuild_load": args.rebuild_load,
+                        "clients": args.clients, "short_lists": SHORT,
                         "learned_live": learned_live,
                         "rebuild_nice": args.rebuild_nice, "stats": stats, "ratios": ratios},
                        indent=2)
