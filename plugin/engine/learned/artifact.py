@@ -80,5 +80,6 @@ def load(folder: str | Path) -> TrainedModel:
 
 def _train_config(values: dict[str, Any]) -> TrainConfig:
     known = {f.name for f in fields(TrainConfig)}
-    settings = {k: v for k, v in values.items() if k in known and k != "model"}
+    # Artifacts written before ensembles existed hold one model.
+    settings = {"ensemble": 1, **{k: v for k, v in values.items() if k in known and k != "model"}}
     return TrainConfig(model=ModelConfig.from_dict(values["model"]), **settings)

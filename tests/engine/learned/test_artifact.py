@@ -35,3 +35,19 @@ def test_missing_or_foreign_artifacts_are_clear_errors(tmp_path):
     (folder / "model.json").write_text(json.dumps(described))
     with pytest.raises(ArtifactError, match="version 99"):
         load(folder)
+
+
+def test_an_artifact_from_before_ensembles_loads_as_one_model(tmp_path):
+    trained = train(training_data(shoppers=30), tiny_config())
+    folder = save(trained, tmp_path / "old")
+    described = json.loads((folder / "model.json").read_text())
+    del described["train_config"]["ensemble"]  # written before the field existed
+    (folder / "model.json").write_text(json.dumps(described))
+    loaded = load(folder)
+    assert loaded.config.ensemble == 1
+    texts = text_vectors()
+    ids = sorted(texts)
+    matrix = np.stack([texts[i] for i in ids])
+    np.testing.assert_array_equal(
+        loaded.encoder().item_vectors(ids, matrix), trained.encoder().item_vectors(ids, matrix)
+    )
