@@ -47,6 +47,7 @@ Status = RecommenderModel.Status
 _TRAINING_LOCK = zlib.crc32(b"saleor_personalization.retrain_recommender")
 # A queued run no worker started within this time is given up (see request_retrain).
 QUEUED_EXPIRES = timedelta(hours=1)
+MAX_INDEXED_DIMENSIONS = 2000  # pgvector's limit for an HNSW index on vector
 _MODEL_FIELDS = {f.name for f in fields(ModelConfig)}
 _TRAIN_FIELDS = {f.name for f in fields(TrainConfig)} - {"model"}
 
@@ -213,6 +214,13 @@ def _train_and_judge(
     if content is None:
         raise TrainingError("no catalog is indexed yet: the model learns from its text vectors")
     config = options.train_config()
+    length = config.ensemble * config.model.dimensions + content.dimensions
+    if length > MAX_INDEXED_DIMENSIONS:
+        raise TrainingError(
+            f"product vectors would hold {length} numbers ({config.ensemble} x "
+            f"{config.model.dimensions} + {content.dimensions} of text); pgvector's HNSW index "
+            f"takes at most {MAX_INDEXED_DIMENSIONS}: lower dimensions or ensemble"
+        )
     events = list(
         InteractionEvent.objects.filter(id__lte=row.last_event_id or 0)
         .order_by("-id")

@@ -419,6 +419,19 @@ def test_the_management_command_refuses_unknown_hyper_parameters(shop):
     assert not RecommenderModel.objects.exists()
 
 
+def test_vectors_too_long_for_the_index_are_refused_before_training(shop):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match=r"would hold 2432 numbers \(4 x 512 \+ 384"):
+        call_command(
+            "personalization_retrain", "--set", "dimensions=512", "--set", "ensemble=4",
+            stdout=io.StringIO(), stderr=io.StringIO(),
+        )
+    model = RecommenderModel.objects.get()
+    assert model.status == Status.FAILED and "at most 2000" in model.error
+    assert learned_space() is None
+
+
 def test_the_sample_config_routes_training_to_its_own_queue_and_schedules_it():
     from celery.app.routes import MapRoute
     from test_sample_config import load_sample
