@@ -306,7 +306,7 @@ def make_learned_live(epochs: int) -> str:
         model = registry.trained_model(row).ranking_model()
         registry.build_space(row, model, current_space())
         registry.go_live(row)
-    if services.learned_ranking(config) is None:
+    if not learned_live():
         raise SystemExit(f"recommender model {row.pk} did not go live")
     return (
         f"learned model {row.pk} live ({row.event_count} events, "

@@ -75,7 +75,7 @@ def vector_expression(space: EmbeddingSpace) -> str:
 
 # Graph links per node. pgvector's default (16) left a filtered search passing 10% of
 # 100,000 clustered vectors at recall@10 0.949 with the largest ef_search; 24 links
-# reach 0.97 for about the same build time (benchmarks/bench_search.py).
+# reach 0.958-0.965 for about the same build time (benchmarks/bench_search.py).
 HNSW_M = 24
 HNSW_EF_CONSTRUCTION = 64  # pgvector's default
 

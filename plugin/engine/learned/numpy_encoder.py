@@ -44,14 +44,15 @@ def add_content(
     vector: np.ndarray, content: np.ndarray, weight: float, members: int
 ) -> np.ndarray:
     """``vector`` (unit parts of ``members`` models, their text parts summed at the end)
-    with ``weight`` times the content cosine added to each member's score.
+    with ``weight`` times the content cosine added to each member's score; not
+    normalised (the caller does, once).
 
     A product vector is [unit representation(s), unit text] / sqrt(members + 1), so
     ``x`` added to the text part adds ``x / sqrt(members + 1)`` times the cosine.
     """
     blended = vector.astype(np.float32, copy=True)
     blended[-len(content):] += weight * math.sqrt(2.0) * members * np.asarray(content, np.float32)
-    return unit(blended[None])[0]
+    return blended
 
 
 class NumpyEncoder:
@@ -145,6 +146,7 @@ class NumpyEncoder:
         vector = unit(vector[None])[0]
         if content is not None and self.matches_text:
             vector = add_content(vector, content, self.config.content_weight, members=1)
+            vector = unit(vector[None])[0]
         return vector if vector.any() else None
 
     def encode(self, representations: np.ndarray, types: np.ndarray) -> np.ndarray:

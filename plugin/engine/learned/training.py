@@ -126,21 +126,25 @@ def served_metrics(model: TrainedModel, dataset: TrainingData) -> dict[str, floa
     text = dataset.text_vectors if use_text else None
     ids = np.asarray(dataset.item_ids)
     items = encoder.item_vectors(list(ids), text)
-    gains, hits = [], []
+    ranks = []
     for case, target in cases:
-        window = slice(max(0, len(case.items) - model.config.model.max_length), None)
-        rows = case.items[window]
+        # The encoder keeps the newest max_length events itself.
         query = encoder.shopper_vector(
-            list(ids[rows]), [EVENT_TYPES[t - 1] for t in case.event_types[window]],
-            None if text is None else text[rows],
+            list(ids[case.items]), [EVENT_TYPES[t - 1] for t in case.event_types],
+            None if text is None else text[case.items],
         )
         scores = items @ query if query is not None else np.zeros(len(items), np.float32)
         scores[case.items] = -np.inf
-        rank = int((scores > scores[target]).sum())
-        hits.append(rank < 10)
-        gains.append(1.0 / np.log2(rank + 2.0) if rank < 10 else 0.0)
+        ranks.append(int((scores > scores[target]).sum()))
+    return _top10_metrics(np.asarray(ranks))
+
+
+def _top10_metrics(ranks: np.ndarray) -> dict[str, float]:
+    """NDCG@10 and Recall@10 of targets ranked at ``ranks`` (0 = first)."""
+    hits = ranks < 10
+    gains = np.where(hits, 1.0 / np.log2(ranks + 2.0), 0.0)
     return {
-        "ndcg@10": round(float(np.mean(gains)), 5), "recall@10": round(float(np.mean(hits)), 5)
+        "ndcg@10": round(float(gains.mean()), 5), "recall@10": round(float(hits.mean()), 5)
     }
 
 
@@ -345,7 +349,7 @@ class _Trainer:
         self.model.eval()
         all_rows = torch.arange(self.data.n_items, device=self.device)
         items = self.model.item_vectors(all_rows)
-        hits, gains = [], []
+        ranks = []
         for start in range(0, len(self.validation), 512):
             chunk = self.validation[start:start + 512]
             inputs, types = padded_cases([case for case, _ in chunk], self.config.model.max_length)
@@ -357,14 +361,9 @@ class _Trainer:
                 scores[row, case.items] = -np.inf
             targets = np.array([target for _, target in chunk])
             target_scores = scores[np.arange(len(chunk)), targets][:, None]
-            ranks = (scores > target_scores).sum(axis=1)
-            hits.append(ranks < 10)
-            gains.append(np.where(ranks < 10, 1.0 / np.log2(ranks + 2.0), 0.0))
+            ranks.append((scores > target_scores).sum(axis=1))
         self.model.train()
-        return {
-            "ndcg@10": round(float(np.concatenate(gains).mean()), 5),
-            "recall@10": round(float(np.concatenate(hits).mean()), 5),
-        }
+        return _top10_metrics(np.concatenate(ranks))
 
 
 def _member(matrix: sparse.csr_matrix, owner: np.ndarray, items: np.ndarray) -> np.ndarray:
