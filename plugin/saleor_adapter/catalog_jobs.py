@@ -91,11 +91,15 @@ def refresh_products(config: PersonalizationConfig, product_ids: Sequence[int]) 
 SIMILAR_CHUNK = 200
 
 
-def refresh_similar_lists(config: PersonalizationConfig, limit: int | None = None) -> int:
+def refresh_similar_lists(
+    config: PersonalizationConfig,
+    limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Compute the live space's missing, stale or old similar lists, ``limit`` at
     most (all when None); returns how many. Serving searches live meanwhile."""
-    space = current_space()
-    if space is None or space.model_name != services.encoder_config(config).model:
+    space = _configured_space(config)
+    if space is None:
         return 0
     engine = services.recommender(config, space)
     done = 0
@@ -106,7 +110,22 @@ def refresh_similar_lists(config: PersonalizationConfig, limit: int | None = Non
             break
         engine.save_similar_lists(due)
         done += len(due)
+        if progress is not None:
+            progress(len(due))
     return done
+
+
+def similar_lists_due(config: PersonalizationConfig) -> int:
+    """How many similar lists :func:`refresh_similar_lists` would compute now."""
+    space = _configured_space(config)
+    return 0 if space is None else similar_lists.due_count(space)
+
+
+def _configured_space(config: PersonalizationConfig):
+    space = current_space()
+    if space is None or space.model_name != services.encoder_config(config).model:
+        return None
+    return space
 
 
 def refresh_marked(config: PersonalizationConfig, product_ids: Iterable[int]) -> int:

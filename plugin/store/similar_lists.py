@@ -36,6 +36,19 @@ def due_products(space: EmbeddingSpace, limit: int, max_age: timedelta = MAX_AGE
         return [int(row[0]) for row in cursor.fetchall()]
 
 
+def due_count(space: EmbeddingSpace, max_age: timedelta = MAX_AGE) -> int:
+    """How many products :func:`due_products` would name without a limit."""
+    return (
+        ProductVector.objects.filter(space=space)
+        .exclude(
+            product_id__in=SimilarProductList.objects.filter(
+                space=space, computed_at__gte=timezone.now() - max_age
+            ).values("product_id")
+        )
+        .count()
+    )
+
+
 def mark_near_stale(space: EmbeddingSpace, product_ids: Sequence[int]) -> int:
     """Mark stale the lists that name these products or that their lists name: a
     changed product may now belong in its neighbours' lists, or no longer."""

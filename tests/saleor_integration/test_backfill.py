@@ -9,7 +9,13 @@ from django.core.management import CommandError, call_command
 from saleor.order import OrderStatus
 from saleor.order.models import Order
 from saleor.product.models import Product
-from saleor_personalization.models import InteractionEvent, ProductVector
+from saleor_personalization.models import (
+    ChannelSellableRefresh,
+    InteractionEvent,
+    ProductPopularity,
+    ProductVector,
+    SimilarProductList,
+)
 from saleor_personalization.saleor_adapter import services, shopper_jobs
 from saleor_personalization.saleor_adapter.shoppers import user_key
 from saleor_personalization.store.catalog_index import current_space
@@ -49,12 +55,19 @@ def test_backfill_embeds_the_catalog_and_imports_orders_and_a_second_run_adds_no
         in out
     )
     assert "Orders: 1 orders, 2 purchase events recorded, 0 already imported, 0 lines" in out
+    # What the storefront reads is there before any beat runs.
+    listed = SimilarProductList.objects.filter(space=space, computed_at__isnull=False)
+    assert set(listed.values_list("product_id", flat=True)) == set(indexed)
+    assert ProductPopularity.objects.filter(product_id__in=indexed).exists()
+    assert ChannelSellableRefresh.objects.exists()
+    assert f"Serving data: {products} similar lists computed, " in out
     assert err == ""
 
     again, _ = backfill()
 
     assert f"{products} products, 0 encoded, {products} unchanged." in again
     assert "Orders: 1 orders, 0 purchase events recorded, 2 already imported, 0 lines" in again
+    assert "Serving data: 0 similar lists computed, " in again
     assert len(purchases()) == 2
 
 

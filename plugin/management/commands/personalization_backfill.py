@@ -1,5 +1,10 @@
 """``manage.py personalization_backfill``: index the existing catalog and import past orders.
 
+It ends by computing what the storefront reads instead of working it out per request
+(similar lists, the popularity snapshot, each channel's copy of what it can sell),
+which the beat schedule keeps fresh afterwards; without it a shop serves from live
+searches until the beat's first runs.
+
 Safe to run again: products whose text is unchanged are not re-encoded and order
 lines already imported (keyed by order line) add nothing. Purchases of orders that
 are not purchases now (canceled, expired, deleted or awaiting confirmation) are
@@ -11,7 +16,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...progress import progress_bar
-from ...saleor_adapter import catalog_jobs, documents, services, shopper_jobs
+from ...saleor_adapter import availability, catalog_jobs, documents, services, shopper_jobs
 from ...saleor_adapter.shopper_jobs import EventStats
 from ...store.catalog_index import BuildAbandoned
 
@@ -58,6 +63,7 @@ class Command(BaseCommand):
         with allow_writer():
             self._catalog(config, channel, batch_size)
             self._orders(config, channel, batch_size)
+            self._serving_data(config)
 
     def _catalog(self, config, channel: str | None, batch_size: int) -> None:
         total = documents.catalog(channel).count()
@@ -92,4 +98,15 @@ class Command(BaseCommand):
             f"{stats.already_recorded} already imported, {stats.skipped} lines skipped "
             "(no customer e-mail, or the product was deleted), "
             f"{stats.withdrawn} withdrawn (orders canceled, expired or not confirmed)."
+        )
+
+    def _serving_data(self, config) -> None:
+        due = catalog_jobs.similar_lists_due(config)
+        with progress_bar(due, "Similar lists", unit="product") as advance:
+            listed = catalog_jobs.refresh_similar_lists(config, progress=advance)
+        popular = services.refresh_popularity(config)
+        sellable = availability.refresh_copies()
+        self.stdout.write(
+            f"Serving data: {listed} similar lists computed, {popular} popularity scores, "
+            f"{sellable['products']} sellable listings in {sellable['channels']} channels."
         )
