@@ -40,6 +40,21 @@ def test_products_read_for_lists_equal_what_saleor_loads(product, product_list):
     assert product_rows.read_products("default", []) == []
 
 
+def test_products_of_one_weight_each_get_their_own_weight(product_list):
+    first, second, unweighed = ids = [p.pk for p in product_list[:3]]
+    Product.objects.filter(pk__in=[first, second]).update(weight=2.5)
+    Product.objects.filter(pk=unweighed).update(weight=None)
+
+    read = {p.pk: p for p in product_rows.read_products("default", ids)}
+    read[first].weight.unit = "lb"  # Saleor converts weights in place
+
+    assert read[unweighed].weight is None
+    assert read[second].weight == Weight(g=2.5) and read[second].weight.unit == "g"
+    assert read[first].weight == Weight(g=2.5) and read[first].weight is not read[second].weight
+    again = {p.pk: p for p in product_rows.read_products("default", ids)}
+    assert again[first].weight.unit == "g"
+
+
 def test_list_products_are_primed_into_saleors_loader(product, product_list):
     """(A page's lists load in one batch: see test_graphql's query counts.)"""
     context = _context()

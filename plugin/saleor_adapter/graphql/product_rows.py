@@ -11,16 +11,21 @@ of Saleor's schema finds them there, identical to what it would have loaded.
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any
 
 from django.db import connections
+from django_measurement.models import MeasurementField
 from promise import Promise
 from saleor.graphql.core.dataloaders import DataLoader
 from saleor.graphql.product.dataloaders import ProductByIdLoader
 from saleor.product.models import Product
+
+# Distinct values whose converted objects are kept (see _copied_memo).
+MEMO_SIZE = 4096
 
 logger = logging.getLogger(__name__)
 
@@ -92,10 +97,34 @@ class _Columns:
                 converters = connection.ops.get_db_converters(column) + column.get_db_converters(
                     connection
                 )
+                if converters and isinstance(field, MeasurementField):
+                    converters = [_copied_memo(convert) for convert in converters]
                 if converters:
                     found.append((index, column, converters))
             self._converters[connection.alias] = found
         return found
+
+
+def _copied_memo(convert: Callable) -> Callable:
+    """``convert`` made once per distinct value, each row getting its own copy.
+
+    django-measurement builds a weight by searching its unit aliases: 31-37 us a row
+    (measured), more than the rest of a row's conversion together, and a catalog has
+    few distinct weights. Copies, because Saleor changes a weight's unit in place.
+    """
+    made: dict[Any, Any] = {}
+
+    def converted(value, expression, connection):
+        if value is None:
+            return convert(value, expression, connection)
+        found = made.get(value)
+        if found is None:
+            found = convert(value, expression, connection)
+            if len(made) < MEMO_SIZE:
+                made[value] = found
+        return copy.copy(found)
+
+    return converted
 
 
 @cache

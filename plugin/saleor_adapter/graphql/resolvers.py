@@ -14,7 +14,7 @@ from ...engine.ports import UnknownProductError
 from ...store import NoActiveSpaceError
 from .. import services
 from ..config import PersonalizationConfig
-from ..services import ServedItem, ServedList
+from ..services import ServedList
 from ..shoppers import user_key
 from .access import Shopper, check_owner_or_manager, query_shopper, serving_config
 from .arguments import active_channel, check_first, list_global_id, visible_product_pk
@@ -29,26 +29,11 @@ EMPTY = ServedList(None, [])
 
 def resolve_similar_products(root: ChannelContext, info, *, first: int = 10):
     check_first(first)
-    product = root.node
     slug = root.channel_slug
     # Without a channel (staff browsing all channels) nothing is known to be sellable.
     if not slug or serving_config(info.context) is None:
         return []
-    slug = str(slug)
-
-    def load_similar(items: list[ServedItem]) -> Promise:
-        ids = [item.product_id for item in items if item.product_id != product.pk]
-        return load_products(info.context, ids).then(
-            lambda products: [
-                ChannelContext(node=found, channel_slug=slug) for found in products if found
-            ]
-        )
-
-    return (
-        SimilarProductsByProductIdLoader(info.context)
-        .load((product.pk, slug, first))
-        .then(load_similar)
-    )
+    return SimilarProductsByProductIdLoader(info.context).load((root.node.pk, str(slug), first))
 
 
 def resolve_recommended_products(
