@@ -16,6 +16,7 @@ def _fresh_store_caches():
     from .saleor_adapter.services import forget_recent_config
     from .store.django_store import clear_popularity_cache
     from .store.recommender_registry import clear_loaded_models
+    from .store.spaces import clear_active_space_cache
     from .store.vector_search import clear_selectivity_cache
 
     clear_popularity_cache()
@@ -23,6 +24,7 @@ def _fresh_store_caches():
     clear_sellable_cache()
     forget_recent_config()
     clear_loaded_models()
+    clear_active_space_cache()
 
 
 @pytest.fixture(scope="session")

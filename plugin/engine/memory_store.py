@@ -105,6 +105,8 @@ class MemoryStore:
         for pid in ids:
             self._vectors.pop(pid, None)
             self._similar.pop(pid, None)
+        for source, entries in self._similar.items():
+            self._similar[source] = [(pid, score) for pid, score in entries if pid not in ids]
         self._events = [e for e in self._events if e.product_id not in ids]
 
     def nearest(
@@ -141,11 +143,7 @@ class MemoryStore:
         found = {}
         for source in product_ids:
             window = self._similar.get(int(source), [])[: similar_window(k)]
-            passing = [
-                (pid, score)
-                for pid, score in window
-                if pid in self._vectors and candidate_filter.allows(pid)
-            ]
+            passing = [(pid, score) for pid, score in window if candidate_filter.allows(pid)]
             if len(passing) >= k:
                 found[int(source)] = passing[:k]
         return found

@@ -143,7 +143,8 @@ class SimilarListStore(Protocol):
         """The first ``k`` entries passing the filter of each product's stored similar
         list, as (product id, score), in stored order; products whose list is missing
         or has fewer than ``k`` passing entries among its first ``max(3k, k + 8)``
-        are absent (the caller searches them live)."""
+        are absent (the caller searches them live). Deleting products takes them out
+        of every list (see ``delete_products``)."""
 
     def save_similar(self, lists: Mapping[int, Sequence[tuple[int, float]]]) -> None:
         """Store (replace) products' ranked similar lists."""

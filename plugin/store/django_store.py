@@ -43,7 +43,6 @@ _TOP_POPULARITY_TTL_SECONDS = 300
 _TOP_POPULARITY: dict[tuple, tuple[float, datetime]] = {}
 _POPULARITY_TABLE = ProductPopularity._meta.db_table
 _SIMILAR_TABLE = SimilarProductList._meta.db_table
-_SPACE_TABLE = EmbeddingSpace._meta.db_table
 _VECTOR_STAGE = "personalization_vector_stage"
 _MAX_CACHED_SCOPES = 1024
 # Whether a channel has a popularity snapshot, per process; a channel without one
@@ -98,16 +97,16 @@ class DjangoStore:
             return {}
         where, params = vector_search.filter_sql(candidate_filter, "u.id")
         space = self._space_sql()
-        # An entry whose product lost its vector (deleted) is skipped like a filtered one.
+        # Deleted products leave every list as they go (``delete_products``), so the
+        # lists are not checked against the vectors here: on a new database session
+        # each table a statement touches first loads its catalog entries (0.9 ms).
         sql = (
             f"SELECT s.product_id, n.ids, n.scores FROM {_SIMILAR_TABLE} s "
             "CROSS JOIN LATERAL (SELECT array_agg(u.id ORDER BY u.ord) AS ids, "
             "  array_agg(u.score ORDER BY u.ord) AS scores FROM ("
             "    SELECT u.id, u.score, u.ord "
             "    FROM unnest(s.product_ids, s.scores) WITH ORDINALITY AS u(id, score, ord) "
-            f"   WHERE u.ord <= %s AND EXISTS (SELECT 1 FROM {vector_search.TABLE} v "
-            "      WHERE v.space_id = s.space_id AND v.product_id = u.id)"
-            f"{where} ORDER BY u.ord LIMIT %s) u) n "
+            f"   WHERE u.ord <= %s{where} ORDER BY u.ord LIMIT %s) u) n "
             f"WHERE s.space_id = {space} AND s.product_id = ANY(%s::bigint[]) "
             "AND cardinality(n.ids) >= %s"
         )
@@ -209,6 +208,7 @@ class DjangoStore:
         with transaction.atomic():
             ProductVector.objects.filter(product_id__in=ids).delete()
             SimilarProductList.objects.filter(product_id__in=ids).delete()
+            _strip_from_similar_lists(ids)
             InteractionEvent.objects.filter(product_id__in=ids).delete()
 
     # -- interactions ---------------------------------------------------------------
@@ -459,10 +459,10 @@ class DjangoStore:
         return [_recommendation(value) for *_flags, value in rows if value is not None]
 
     def _space_sql(self) -> str:
-        """The pinned space's id, or the active one's as a subquery (no extra round trip)."""
+        """The pinned space's id, or the active one's (see ``spaces.active_space_id``)."""
         if self._space is not None:
             return str(int(self._space.pk))
-        return f"(SELECT id FROM {_SPACE_TABLE} WHERE status = 'active' AND kind = 'content')"
+        return str(int(spaces.active_space_id()))
 
     def update_profile(
         self,
@@ -493,6 +493,22 @@ class DjangoStore:
                 shopper_key=shopper_key, space=space, defaults=values
             )
         return new
+
+
+def _strip_from_similar_lists(product_ids: Sequence[int]) -> None:
+    """Take these products out of every stored similar list, keeping the others' order."""
+    ids = vector_search.array_literal(product_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_SIMILAR_TABLE} s SET product_ids = k.ids, scores = k.scores "
+            f"FROM {_SIMILAR_TABLE} t CROSS JOIN LATERAL ("
+            "  SELECT coalesce(array_agg(u.id ORDER BY u.ord), '{}') AS ids, "
+            "  coalesce(array_agg(u.score ORDER BY u.ord), '{}') AS scores "
+            "  FROM unnest(t.product_ids, t.scores) WITH ORDINALITY AS u(id, score, ord) "
+            "  WHERE NOT (u.id = ANY(%s::bigint[]))) k "
+            "WHERE s.id = t.id AND t.product_ids && %s::bigint[]",
+            [ids, ids],
+        )
 
 
 def clear_popularity_cache() -> None:

@@ -15,6 +15,8 @@ from saleor_personalization.store import (
     ensure_index,
 )
 from saleor_personalization.store.spaces import (
+    active_space_id,
+    clear_active_space_cache,
     drop_retired_spaces,
     drop_space,
     index_name,
@@ -27,6 +29,25 @@ pytestmark = pytest.mark.django_db
 def test_no_active_space_is_a_clear_error():
     with pytest.raises(NoActiveSpaceError, match="index the catalog first"):
         active_space()
+
+
+def test_serving_sees_a_switch_here_at_once_and_one_elsewhere_within_seconds(make_space):
+    with pytest.raises(NoActiveSpaceError):
+        active_space_id()
+    first, _ = make_space(3, 4)  # activated in this process
+    assert active_space_id() == first.pk
+    second, _ = make_space(3, 4, model="second", active=False)
+    third, _ = make_space(3, 4, model="third", active=False)
+
+    # Another process's switch: read again once the few seconds have passed.
+    EmbeddingSpace.objects.filter(pk=first.pk).update(status=EmbeddingSpace.Status.RETIRED)
+    EmbeddingSpace.objects.filter(pk=second.pk).update(status=EmbeddingSpace.Status.ACTIVE)
+    assert active_space_id() == first.pk
+    clear_active_space_cache()  # as the seconds passing do
+    assert active_space_id() == second.pk
+
+    activate(third)
+    assert active_space_id() == third.pk
 
 
 def test_a_new_model_is_built_beside_the_live_one_and_switched_atomically(make_space):

@@ -298,9 +298,11 @@ def test_a_stored_similar_list_serves_its_first_k_passing_entries_in_order(store
 
 
 def test_a_stored_similar_list_skips_products_deleted_since(store):
-    store.save_similar({1: [(5, 0.9), (3, 0.8), (7, 0.7)]})
+    store.save_similar({1: [(5, 0.9), (3, 0.8), (7, 0.7)], 2: [(3, 0.6)], 4: [(7, 0.5)]})
     store.delete_products([3])
     assert store.stored_similar([1], 2, NO_FILTER) == {1: [(5, 0.9), (7, 0.7)]}
+    # A list left with nothing serves nothing; the lists not naming 3 are as they were.
+    assert store.stored_similar([2, 4], 1, NO_FILTER) == {4: [(7, 0.5)]}
     store.delete_products([1])
     assert store.stored_similar([1], 1, NO_FILTER) == {}
 
