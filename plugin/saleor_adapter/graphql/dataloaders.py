@@ -44,10 +44,10 @@ class SimilarProductsByProductIdLoader(DataLoader[SimilarKey, list[ChannelContex
             return [
                 [
                     ChannelContext(node=by_id[pid], channel_slug=slug)
-                    for pid in ids
+                    for pid in listed
                     if pid in by_id
                 ]
-                for ids, (_pk, slug, _first) in zip(lists, keys)
+                for listed, (_pk, slug, _first) in zip(lists, keys)
             ]
 
         return load_products(self.context, ids).then(nodes)
