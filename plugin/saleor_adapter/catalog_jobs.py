@@ -17,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..engine.indexing import IndexStats
-from ..models import PendingRefresh, ProductVector
+from ..models import EmbeddingSpace, PendingRefresh, ProductVector
 from ..store import recommender_registry, similar_lists
 from ..store.advisory_lock import advisory_lock
 from ..store.catalog_index import current_space, index_products, rebuild_catalog
@@ -121,7 +121,8 @@ def similar_lists_due(config: PersonalizationConfig) -> int:
     return 0 if space is None else similar_lists.due_count(space)
 
 
-def _configured_space(config: PersonalizationConfig):
+def _configured_space(config: PersonalizationConfig) -> EmbeddingSpace | None:
+    """The live space, if it is the configured model's."""
     space = current_space()
     if space is None or space.model_name != services.encoder_config(config).model:
         return None

@@ -24,28 +24,31 @@ def due_products(space: EmbeddingSpace, limit: int, max_age: timedelta = MAX_AGE
     missing and stale ones first."""
     if limit <= 0:
         return []
+    sql, params = _due(space, max_age)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT v.product_id FROM {ProductVector._meta.db_table} v "
-            f"LEFT JOIN {SimilarProductList._meta.db_table} s "
-            "  ON s.space_id = v.space_id AND s.product_id = v.product_id "
-            "WHERE v.space_id = %s AND (s.computed_at IS NULL OR s.computed_at < %s) "
+            f"SELECT v.product_id {sql} "
             "ORDER BY s.computed_at NULLS FIRST, v.product_id LIMIT %s",
-            [space.pk, timezone.now() - max_age, int(limit)],
+            [*params, int(limit)],
         )
         return [int(row[0]) for row in cursor.fetchall()]
 
 
 def due_count(space: EmbeddingSpace, max_age: timedelta = MAX_AGE) -> int:
     """How many products :func:`due_products` would name without a limit."""
+    sql, params = _due(space, max_age)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) {sql}", params)
+        return int(cursor.fetchone()[0])
+
+
+def _due(space: EmbeddingSpace, max_age: timedelta) -> tuple[str, list]:
     return (
-        ProductVector.objects.filter(space=space)
-        .exclude(
-            product_id__in=SimilarProductList.objects.filter(
-                space=space, computed_at__gte=timezone.now() - max_age
-            ).values("product_id")
-        )
-        .count()
+        f"FROM {ProductVector._meta.db_table} v "
+        f"LEFT JOIN {SimilarProductList._meta.db_table} s "
+        "  ON s.space_id = v.space_id AND s.product_id = v.product_id "
+        "WHERE v.space_id = %s AND (s.computed_at IS NULL OR s.computed_at < %s)",
+        [space.pk, timezone.now() - max_age],
     )
 
 

@@ -31,11 +31,7 @@ class NoActiveSpaceError(LookupError):
 
 
 def active_space() -> EmbeddingSpace:
-    space = (
-        EmbeddingSpace.objects.using(read_alias())
-        .filter(status=Status.ACTIVE, kind=Kind.CONTENT)
-        .first()
-    )
+    space = _active_content().first()
     if space is None:
         raise NoActiveSpaceError()
     return space
@@ -59,11 +55,12 @@ def active_space_id() -> int:
 
 
 def _read_active_id() -> int | None:
-    return (
-        EmbeddingSpace.objects.using(read_alias())
-        .filter(status=Status.ACTIVE, kind=Kind.CONTENT)
-        .values_list("pk", flat=True)
-        .first()
+    return _active_content().values_list("pk", flat=True).first()
+
+
+def _active_content():
+    return EmbeddingSpace.objects.using(read_alias()).filter(
+        status=Status.ACTIVE, kind=Kind.CONTENT
     )
 
 
