@@ -11,7 +11,9 @@ sent in turn within each round, so machine noise hits all of them alike. Each of
 ours is compared with the Saleor query a page would send without it: the personal
 list with ``products(first: 10)``, a product page's similar products with the same
 page without them, a listing page of 20 with similar products with the same listing
-(and, for reference, with Saleor's own listing of as many products: 100).
+(and, for reference, with Saleor's own listing of as many products: 100, and with the
+page of 20 showing each card's category's first 4 products, the related products a
+storefront can show without the plugin).
 
 ``--rebuild-load THREADS`` measures serving while a catalog rebuild's encoding runs on
 the same machine: a second process encodes the shop's product documents with the
@@ -64,6 +66,11 @@ QUERIES = {
     # As many products as a page of 20 with 4 similar each shows, from Saleor alone.
     "page100": "query($c: String!, $after: String) { products(first: 100, channel: $c, "
     "after: $after) { edges { node { id name } } } }",
+    # How a storefront shows 4 related products on each card without the plugin:
+    # the card's category's products.
+    "page20_category": "query($c: String!, $after: String) { products(first: 20, channel: $c, "
+    "after: $after) { edges { node { id name category { products(first: 4, channel: $c) "
+    "{ edges { node { id name } } } } } } } }",
 }
 # (ours, Saleor's own counterpart)
 PAIRS = (
@@ -71,8 +78,10 @@ PAIRS = (
     ("recommended_cold", "products10"),
     ("product_similar", "product"),
     ("page20_similar", "page20"),
-    # Reference: what Saleor's own listing costs to return the same 100 products.
+    # References: what Saleor's own listing costs to return the same 100 products,
+    # and Saleor's own way to show related products on each card.
     ("page20_similar", "page100"),
+    ("page20_similar", "page20_category"),
 )
 
 
@@ -317,6 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "page20": [{"c": CHANNEL}],
         "page20_similar": [{"c": CHANNEL}],
         "page100": [{"c": CHANNEL}],
+        "page20_category": [{"c": CHANNEL}],
     }
     port = free_port()
     url = f"http://127.0.0.1:{port}/graphql/"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from pgvector.django import VectorField
@@ -100,6 +101,8 @@ class SimilarProductList(models.Model):
         ]
         indexes = [
             models.Index(fields=["space", "computed_at"], name="personalization_similar_stale"),
+            # Which lists name a product: asked on every product change and deletion.
+            GinIndex(fields=["product_ids"], name="personalization_similar_names"),
         ]
 
 

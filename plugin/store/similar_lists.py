@@ -63,9 +63,11 @@ def mark_near_stale(space: EmbeddingSpace, product_ids: Sequence[int]) -> int:
         cursor.execute(
             f"UPDATE {table} SET computed_at = NULL WHERE space_id = %s "
             "AND computed_at IS NOT NULL AND NOT (product_id = ANY(%s::bigint[])) "
-            "AND (product_ids && %s::bigint[] OR product_id IN ("
+            # Both arms can use an index (the names' GIN, the product's unique
+            # key): the neighbours are read once into an array first.
+            "AND (product_ids && %s::bigint[] OR product_id = ANY(ARRAY("
             f"  SELECT unnest(product_ids) FROM {table} "
-            "   WHERE space_id = %s AND product_id = ANY(%s::bigint[])))",
+            "   WHERE space_id = %s AND product_id = ANY(%s::bigint[]))))",
             [space.pk, ids, ids, space.pk, ids],
         )
         return cursor.rowcount

@@ -19,3 +19,22 @@ def test_due_products_and_due_count_agree_on_missing_stale_and_old_lists(make_sp
     assert similar_lists.due_products(space, 10) == [4, 5, 3]
     assert similar_lists.due_count(space) == 3
     assert similar_lists.due_products(space, 2) == [4, 5]
+
+
+def test_a_changed_product_marks_the_lists_naming_it_and_the_lists_its_own_list_names(
+    make_space,
+):
+    space, _ = make_space(6, 4)
+    DjangoStore(space).save_similar(
+        {1: [(2, 0.9)], 2: [(3, 0.9), (4, 0.8)], 3: [(5, 0.9)], 4: [(5, 0.9)], 6: [(1, 0.9)]}
+    )
+    # 1 names 2; 2 names 3 and 4; 3, 4 and 6 name neither 2 nor are named by it.
+    assert similar_lists.mark_near_stale(space, [2]) == 3
+    stale = set(
+        SimilarProductList.objects.filter(space=space, computed_at__isnull=True).values_list(
+            "product_id", flat=True
+        )
+    )
+    # The changed product's own list is recomputed by its own refresh, not marked.
+    assert stale == {1, 3, 4}
+    assert similar_lists.mark_near_stale(space, []) == 0
