@@ -14,11 +14,13 @@ from pathlib import Path
 from .datasets import DatasetError
 
 
-def _raw_lines(path: Path) -> Iterator[str]:
+def _raw_lines(path: Path, *, latin1: bool = False, header: bool = True) -> Iterator[str]:
     """Decoded lines of ``path``, line endings kept; errors name the file and line.
 
     Lines are decoded one at a time so a bad byte is reported on its own line,
-    not on the first line of the block a text stream happened to read.
+    not on the first line of the block a text stream happened to read. ``latin1``:
+    a line that is not UTF-8 is read as ISO-8859-1, the encoding of GroupLens'
+    older MovieLens releases.
     """
     try:
         handle = path.open("rb")
@@ -30,11 +32,14 @@ def _raw_lines(path: Path) -> Iterator[str]:
             try:
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError:
-                raise DatasetError(path, number, "not valid UTF-8 text") from None
+                if not latin1:
+                    raise DatasetError(path, number, "not valid UTF-8 text") from None
+                text = raw.decode("latin-1")
             has_content = has_content or bool(text.strip())
             yield text
     if not has_content:
-        raise DatasetError(path, 1, "empty file; expected a header row and data rows")
+        expected = "a header row and data rows" if header else "data rows"
+        raise DatasetError(path, 1, f"empty file; expected {expected}")
 
 
 def tsv_rows(path: Path, maxsplit: int = -1) -> Iterator[tuple[int, list[str]]]:
@@ -43,6 +48,24 @@ def tsv_rows(path: Path, maxsplit: int = -1) -> Iterator[tuple[int, list[str]]]:
         line = text.rstrip("\r\n")
         if line.strip():
             yield number, line.split("\t", maxsplit)
+
+
+def separated_rows(
+    path: Path, separator: str, width: int
+) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, fields)`` of a header-less file whose ``width`` fields are
+    separated by ``separator`` (MovieLens' ``::`` and ``|`` files); UTF-8, or
+    ISO-8859-1 where a line is not UTF-8."""
+    for number, text in enumerate(_raw_lines(path, latin1=True, header=False), start=1):
+        line = text.rstrip("\r\n")
+        if not line.strip():
+            continue
+        fields = line.split(separator)
+        if len(fields) != width:
+            raise DatasetError(
+                path, number, f"{len(fields)} fields separated by {separator!r}, expected {width}"
+            )
+        yield number, fields
 
 
 def csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:

@@ -1,3 +1,5 @@
+import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -171,6 +173,134 @@ def test_movielens_without_tags_and_with_many_tags(tmp_path):
     assert tagged.item_texts[0].endswith(
         "Tags: " + ", ".join(f"t{i}" for i in range(20)) + "."
     )
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))[1:]
+
+
+def write_movielens_dat(folder: Path, **overrides: bytes) -> Path:
+    """The csv fixture as ml-1m/ml-10m's header-less ``::`` files."""
+    files = {
+        name: "".join("::".join(row) + "\n" for row in _csv_rows(text)).encode()
+        for name, text in (("movies.dat", MOVIES), ("ratings.dat", RATINGS), ("tags.dat", TAGS))
+    }
+    files.update(overrides)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    return folder
+
+
+def write_movielens_100k(folder: Path, genre_file: bool = True) -> Path:
+    """The csv fixture in ml-100k's layout: genres as flags, ISO-8859-1, no tags."""
+    names = ["unknown", "Action", "Adventure", "Animation", "Comedy", "Drama"]
+    items = []
+    for movie_id, title, genres in _csv_rows(MOVIES):
+        listed = {"unknown"} if genres == "(no genres listed)" else set(genres.split("|"))
+        flags = "|".join("1" if name in listed else "0" for name in names)
+        items.append(f"{movie_id}|{title}|01-Jan-1995||http://example.com/{movie_id}|{flags}\n")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "u.item").write_bytes("".join(items).encode("latin-1"))
+    (folder / "u.data").write_text(
+        "".join("\t".join(row) + "\n" for row in _csv_rows(RATINGS)), encoding="utf-8"
+    )
+    if genre_file:
+        (folder / "u.genre").write_text(
+            "".join(f"{name}|{i}\n" for i, name in enumerate(names)) + "\n", encoding="utf-8"
+        )
+    return folder
+
+
+def _same_dataset(a, b) -> bool:
+    return (
+        a.item_ids == b.item_ids
+        and a.item_texts == b.item_texts
+        and a.targets.tolist() == b.targets.tolist()
+        and as_lists(a.histories) == as_lists(b.histories)
+        and as_lists(a.history_weights) == as_lists(b.history_weights)
+        and as_lists(a.history_times) == as_lists(b.history_times)
+        and as_lists(a.exclude) == as_lists(b.exclude)
+    )
+
+
+@pytest.mark.parametrize("split", ["test", "valid"])
+def test_movielens_dat_files_read_like_the_csv_files(tmp_path, split):
+    from_csv = load_dataset(write_movielens(tmp_path / "csv"), split=split)
+    from_dat = load_dataset(write_movielens_dat(tmp_path / "ml-1m"), split=split)
+    assert _same_dataset(from_dat, from_csv)
+
+
+@pytest.mark.parametrize("genre_file", [True, False])
+@pytest.mark.parametrize("split", ["test", "valid"])
+def test_movielens_100k_files_read_like_the_csv_files_without_tags(tmp_path, split, genre_file):
+    csv_folder = write_movielens(tmp_path / "csv")
+    (csv_folder / "tags.csv").unlink()
+    from_csv = load_dataset(csv_folder, split=split)
+    folder = write_movielens_100k(tmp_path / "ml-100k", genre_file=genre_file)
+    if not genre_file:
+        # Without u.genre the flags are ml-100k's 19 genres in their usual order.
+        names = "unknown Action Adventure Animation Children's Comedy Crime Documentary Drama"
+        flags = {name: i for i, name in enumerate(names.split())}
+        items = []
+        for movie_id, title, genres in _csv_rows(MOVIES):
+            marks = ["0"] * 19
+            for genre in genres.split("|"):
+                marks[flags.get(genre, 0)] = "1"
+            items.append(f"{movie_id}|{title}|||url|{'|'.join(marks)}\n")
+        (folder / "u.item").write_text("".join(items), encoding="utf-8")
+    assert _same_dataset(load_dataset(folder, split=split), from_csv)
+
+
+def test_movielens_iso_8859_1_titles_are_read(tmp_path):
+    movies = "1::Misérables, Les (1995)::Drama\n".encode("latin-1")
+    movies += "2::Amélie (2001)::Comedy|Romance\n".encode()  # a UTF-8 line beside it
+    ratings = b"1::1::5::10\n1::2::4::20\n"
+    folder = write_movielens_dat(
+        tmp_path / "ml-1m", **{"movies.dat": movies, "ratings.dat": ratings, "tags.dat": b"x"}
+    )
+    (folder / "tags.dat").unlink()
+    data = load_dataset(folder)
+    assert data.item_texts == [
+        "Misérables, Les (1995). Genres: Drama.",
+        "Amélie (2001). Genres: Comedy, Romance.",
+    ]
+
+
+DAT_ERRORS = [
+    ("movies.dat", b"", 1, "empty file; expected data rows"),
+    ("movies.dat", b"1::Toy Story (1995)\n", 1, "2 fields separated by '::', expected 3"),
+    ("ratings.dat", b"1::1::5::10\n1::99::4::20\n", 2, "unknown movieId (not in movies.dat) 99"),
+    ("ratings.dat", b"1::1::five::10\n", 1, "rating 'five' is not a finite"),
+    ("tags.dat", b"1::1::fun::1\n\n2::1::too::many::fields\n", 3, "5 fields separated by"),
+]
+
+
+@pytest.mark.parametrize(("file", "content", "line", "problem"), DAT_ERRORS)
+def test_malformed_movielens_dat_files_name_file_and_line(tmp_path, file, content, line, problem):
+    folder = write_movielens_dat(tmp_path / "ml-1m", **{file: content})
+    with pytest.raises(DatasetError) as error:
+        load_dataset(folder)
+    assert (error.value.path.name, error.value.line) == (file, line)
+    assert problem in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "line", "problem"),
+    [
+        ("u.item", "1|Toy Story (1995)|||url|0|0|0|2|0|0\n", 1, "genre flags must be 0 or 1"),
+        ("u.item", "1|Toy Story (1995)|||url|0|0|0|1\n", 1, "9 fields separated by '|', expected 11"),
+        ("u.genre", "unknown|0\nAction|2\n", 2, "genre index 2, expected 1"),
+        ("u.data", "1\t1\t5\n", 1, "3 fields separated by '\\t', expected 4"),
+    ],
+)
+def test_malformed_movielens_100k_files_name_file_and_line(tmp_path, file, content, line, problem):
+    folder = write_movielens_100k(tmp_path / "ml-100k")
+    (folder / file).write_text(content, encoding="utf-8")
+    with pytest.raises(DatasetError) as error:
+        load_dataset(folder)
+    assert (error.value.path.name, error.value.line) == (file, line)
+    assert problem in str(error.value)
 
 
 def test_unknown_folder_lists_the_expected_files(tmp_path):
