@@ -98,8 +98,9 @@ class DescriptionExperimentArm(models.Model):
         LOST = "lost"  # beaten by the winner
         TIED = "tied"  # no difference from the control worth the change
 
+    # Not indexed alone: the unique (experiment, index) index serves lookups by experiment.
     experiment = models.ForeignKey(
-        DescriptionExperiment, on_delete=models.CASCADE, related_name="arms"
+        DescriptionExperiment, on_delete=models.CASCADE, related_name="arms", db_index=False
     )
     index = models.PositiveSmallIntegerField()
     # Versions are never deleted (rollback needs them); PROTECT keeps it that way.
@@ -121,8 +122,9 @@ class DescriptionExposure(models.Model):
     """A shopper who was shown an arm: the first time counts, once per experiment."""
 
     id = models.BigAutoField(primary_key=True)
+    # Not indexed alone: the unique (experiment, shopper_key) index serves lookups by experiment.
     experiment = models.ForeignKey(
-        DescriptionExperiment, on_delete=models.CASCADE, related_name="exposures"
+        DescriptionExperiment, on_delete=models.CASCADE, related_name="exposures", db_index=False
     )
     shopper_key = models.CharField(max_length=255)
     arm = models.PositiveSmallIntegerField()
@@ -149,8 +151,9 @@ class DescriptionConversion(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
+    # Not indexed alone: the unique (experiment, shopper_key, goal) index serves lookups by experiment.
     experiment = models.ForeignKey(
-        DescriptionExperiment, on_delete=models.CASCADE, related_name="conversions"
+        DescriptionExperiment, on_delete=models.CASCADE, related_name="conversions", db_index=False
     )
     shopper_key = models.CharField(max_length=255)
     arm = models.PositiveSmallIntegerField()

@@ -59,7 +59,10 @@ class EmbeddingSpace(models.Model):
 class ProductVector(models.Model):
     # Dimensions are per space, so the column is unsized; each space gets its own
     # partial HNSW index on ``embedding::vector(n)`` (see store.spaces).
-    space = models.ForeignKey(EmbeddingSpace, on_delete=models.CASCADE, related_name="vectors")
+    # Not indexed alone: the unique (space, product_id) index serves lookups by space.
+    space = models.ForeignKey(
+        EmbeddingSpace, on_delete=models.CASCADE, related_name="vectors", db_index=False
+    )
     product_id = models.BigIntegerField()
     content_hash = models.CharField(max_length=64)
     embedding = VectorField()
@@ -84,8 +87,9 @@ class SimilarProductList(models.Model):
     sweep recomputes it.
     """
 
+    # Not indexed alone: the unique (space, product_id) index serves lookups by space.
     space = models.ForeignKey(
-        EmbeddingSpace, on_delete=models.CASCADE, related_name="similar_lists"
+        EmbeddingSpace, on_delete=models.CASCADE, related_name="similar_lists", db_index=False
     )
     product_id = models.BigIntegerField()
     product_ids = ArrayField(models.BigIntegerField())
