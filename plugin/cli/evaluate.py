@@ -15,7 +15,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "evaluate",
         help="compare recommenders offline on a public dataset",
         description="Leave-one-out evaluation with full ranking. Reads UniSRec-style atomic "
-        "files (e.g. Amazon Scientific) or MovieLens (ratings + movies as .csv or .dat, "
+        "files (e.g. Amazon Scientific), RecBole atomic files (<name>.inter + <name>.item) or "
+        "MovieLens (ratings + movies as .csv or .dat, "
         "or ml-100k's u.data + u.item).",
     )
     parser.add_argument("--dataset", required=True, type=Path, help="dataset folder")

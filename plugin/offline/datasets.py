@@ -38,12 +38,14 @@ def load_dataset(path: str | Path, split: str = "test") -> EvalDataset:
 
     A folder with ``<prefix>.test.inter``, ``<prefix>.text`` and
     ``<prefix>.item2index`` is read as UniSRec atomic files; one with
+    ``<name>.inter`` and ``<name>.item`` as RecBole atomic files; one with
     ``ratings.csv`` and ``movies.csv`` (or ml-1m/ml-10m's ``ratings.dat`` and
     ``movies.dat``, or ml-100k's ``u.data`` and ``u.item``) as MovieLens. ``split`` is
     ``"test"`` (last target) or ``"valid"`` (the one before it).
     """
     # The readers import this module, so they are imported here, not at the top.
     from .movielens import load_movielens, movielens_files
+    from .recbole import load_recbole, recbole_prefix
     from .unisrec import load_unisrec
 
     if split not in SPLITS:
@@ -61,11 +63,15 @@ def load_dataset(path: str | Path, split: str = "test") -> EvalDataset:
         (folder / f"{prefixes[0]}.{ext}").is_file() for ext in ("text", "item2index")
     ):
         return load_unisrec(folder, prefixes[0], split)
+    recbole = recbole_prefix(folder)
+    if recbole is not None:
+        return load_recbole(folder, recbole, split)
     if movielens_files(folder) is not None:
         return load_movielens(folder, split)
     raise DatasetError(
         folder, None,
         "unknown dataset format; expected UniSRec atomic files (<name>.test.inter, "
-        "<name>.text, <name>.item2index) or MovieLens (ratings.csv and movies.csv; "
-        "ratings.dat and movies.dat; or u.data and u.item)",
+        "<name>.text, <name>.item2index), RecBole atomic files (<name>.inter, <name>.item) "
+        "or MovieLens (ratings.csv and movies.csv; ratings.dat and movies.dat; or u.data "
+        "and u.item)",
     )

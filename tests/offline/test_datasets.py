@@ -303,6 +303,106 @@ def test_malformed_movielens_100k_files_name_file_and_line(tmp_path, file, conte
     assert problem in str(error.value)
 
 
+RECBOLE_ITEMS = (
+    "item_id:token\tmovie_title:token_seq\trelease_year:token\tprice:float\tclass:token_seq\n"
+    "i1\tToy Story\t1995\t9.99\tAnimation Comedy\n"
+    "i2\tHeat.\t\t\tAction\n"
+    "i3\tFive\t2000\t1\t\n"
+)
+# u1: i1 at 10, i2 and i3 tie at 20 (file order: i3 first), then i1 again at 30.
+# u2 has one interaction; u3's only item is not in the .item file.
+RECBOLE_INTER = (
+    "user_id:token\titem_id:token\trating:float\ttimestamp:float\n"
+    "u1\ti1\t5\t10\n"
+    "u1\ti3\t3\t20\n"
+    "u1\ti2\t4\t20\n"
+    "u2\ti2\t1\t5\n"
+    "u1\ti1\t2\t30\n"
+    "u3\ti9\t4\t7\n"
+    "u3\ti1\t4\t8\n"
+)
+
+
+def write_recbole(folder: Path, **overrides: str) -> Path:
+    files = {"ml-tiny.item": RECBOLE_ITEMS, "ml-tiny.inter": RECBOLE_INTER, "ml-tiny.user": "x"}
+    files.update(overrides)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_text(content, encoding="utf-8")
+    return folder
+
+
+def test_recbole_atomic_files_test_split(tmp_path):
+    data = load_dataset(write_recbole(tmp_path / "rb"))
+
+    assert data.item_ids == ["i1", "i2", "i3", "i9"]
+    assert data.item_texts == [
+        "Toy Story. release year: 1995. class: Animation Comedy.",
+        "Heat. class: Action.",
+        "Five. release year: 2000.",
+        "",  # only in .inter
+    ]
+    # Every interaction is a positive; the last by time is the target (u2: no history).
+    assert data.targets.tolist() == [0, 1, 0]
+    assert as_lists(data.histories) == [[0, 2, 1], [], [3]]
+    assert as_lists(data.history_times) == [[10, 20, 20], [], [7]]
+    assert as_lists(data.history_weights) == [[1, 1, 1], [], [1]]
+    assert as_lists(data.exclude) == [[1, 2], [], [3]]
+
+
+def test_recbole_valid_split_and_files_without_timestamps(tmp_path):
+    valid = load_dataset(write_recbole(tmp_path / "rb"), split="valid")
+    assert valid.targets.tolist() == [1, 3]  # u2 has a single interaction
+    assert as_lists(valid.histories) == [[0, 2], []]
+    assert as_lists(valid.exclude) == [[0, 2], [0]]
+
+    untimed = "user_id:token\titem_id:token\n" + "u1\ti2\nu1\ti1\nu1\ti3\n"
+    data = load_dataset(write_recbole(tmp_path / "untimed", **{"ml-tiny.inter": untimed}))
+    assert data.targets.tolist() == [2]
+    assert as_lists(data.histories) == [[1, 0]]
+    assert data.history_times is None
+
+
+def test_recbole_millisecond_timestamps_are_read_as_seconds(tmp_path):
+    inter = "user_id:token\titem_id:token\ttimestamp:float\nu1\ti1\t1600000000000\n"
+    inter += "u1\ti2\t1600000001500\n"
+    data = load_dataset(write_recbole(tmp_path / "ms", **{"ml-tiny.inter": inter}))
+    assert as_lists(data.history_times) == [[1600000000.0]]
+
+
+def test_unisrec_files_beside_a_recbole_pair_stay_unisrec(tmp_path):
+    folder = write_unisrec(tmp_path / "tiny")
+    write_recbole(folder)
+    assert load_dataset(folder).protocol.startswith("UniSRec")
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "line", "problem"),
+    [
+        ("ml-tiny.inter", "user_id:token\titem:token\nu1\ti1\n", 1, "lacks column(s) ['item_id']"),
+        ("ml-tiny.inter", RECBOLE_INTER + "u1\ti1\t4\tsoon\n", 9, "timestamp 'soon' is not"),
+        ("ml-tiny.inter", RECBOLE_INTER + "u1\ti1\n", 9, "2 fields, expected 4"),
+        ("ml-tiny.item", "", 1, "empty file"),
+        ("ml-tiny.item", "title:token_seq\nToy Story\n", 1, "lacks column(s) ['item_id']"),
+        ("ml-tiny.item", RECBOLE_ITEMS + "i1\tAgain\t\t\t\n", 5, "duplicate item_id 'i1'"),
+    ],
+)
+def test_malformed_recbole_files_name_file_and_line(tmp_path, file, content, line, problem):
+    folder = write_recbole(tmp_path / "rb", **{file: content})
+    with pytest.raises(DatasetError) as error:
+        load_dataset(folder)
+    assert (error.value.path.name, error.value.line) == (file, line)
+    assert problem in str(error.value)
+
+
+def test_two_recbole_datasets_in_one_folder_are_refused(tmp_path):
+    folder = write_recbole(tmp_path / "rb")
+    (folder / "other.inter").write_text(RECBOLE_INTER, encoding="utf-8")
+    (folder / "other.item").write_text(RECBOLE_ITEMS, encoding="utf-8")
+    with pytest.raises(DatasetError, match="several RecBole datasets"):
+        load_dataset(folder)
+
+
 def test_unknown_folder_lists_the_expected_files(tmp_path):
     (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
     with pytest.raises(DatasetError, match="ratings.csv") as error:
