@@ -103,8 +103,9 @@ class SimilarProductList(models.Model):
                 fields=["space", "product_id"], name="personalization_similar_unique_product"
             ),
         ]
+        # No index on computed_at: which lists are due is read by joining every vector
+        # of the space, and marking one stale then changes no indexed column.
         indexes = [
-            models.Index(fields=["space", "computed_at"], name="personalization_similar_stale"),
             # Which lists name a product: asked on every product change and deletion.
             GinIndex(fields=["product_ids"], name="personalization_similar_names"),
         ]

@@ -34,7 +34,7 @@ from ..models import (
     SimilarProductList,
 )
 from ..ttl_cache import TtlCache
-from . import prepared, spaces, vector_search
+from . import prepared, similar_lists, spaces, vector_search
 from .routing import read_alias, read_connection
 
 # Events older than this many popularity half-lives add almost nothing (<0.1%).
@@ -506,7 +506,7 @@ def _strip_from_similar_lists(product_ids: Sequence[int]) -> None:
             "  coalesce(array_agg(u.score ORDER BY u.ord), '{}') AS scores "
             "  FROM unnest(t.product_ids, t.scores) WITH ORDINALITY AS u(id, score, ord) "
             "  WHERE NOT (u.id = ANY(%s::bigint[]))) k "
-            "WHERE s.id = t.id AND t.product_ids && %s::bigint[]",
+            f"WHERE s.id = t.id AND t.id = ANY(ARRAY({similar_lists.lists_naming_sql()}))",
             [ids, ids],
         )
 

@@ -61,13 +61,27 @@ def mark_near_stale(space: EmbeddingSpace, product_ids: Sequence[int]) -> int:
     table = SimilarProductList._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET computed_at = NULL WHERE space_id = %s "
-            "AND computed_at IS NOT NULL AND NOT (product_id = ANY(%s::bigint[])) "
-            # Both arms can use an index (the names' GIN, the product's unique
-            # key): the neighbours are read once into an array first.
-            "AND (product_ids && %s::bigint[] OR product_id = ANY(ARRAY("
-            f"  SELECT unnest(product_ids) FROM {table} "
-            "   WHERE space_id = %s AND product_id = ANY(%s::bigint[]))))",
-            [space.pk, ids, ids, space.pk, ids],
+            f"UPDATE {table} SET computed_at = NULL WHERE id = ANY(ARRAY("
+            f"  {lists_naming_sql('s.space_id = %s')} UNION "
+            f"  SELECT s.id FROM {table} s WHERE s.space_id = %s AND s.product_id = ANY(ARRAY("
+            f"    SELECT unnest(product_ids) FROM {table} "
+            "     WHERE space_id = %s AND product_id = ANY(%s::bigint[]))))) "
+            "AND computed_at IS NOT NULL AND NOT (product_id = ANY(%s::bigint[]))",
+            [ids, space.pk, space.pk, space.pk, ids, ids],
         )
         return cursor.rowcount
+
+
+def lists_naming_sql(condition: str = "TRUE") -> str:
+    """SELECT of the ids of the lists (alias ``s``, also meeting ``condition``) that
+    name any product of the ``%s::bigint[]`` parameter.
+
+    One index lookup per product: asked for many products at once, PostgreSQL
+    overestimates how many lists match an array overlap (22% of 100,000 for 50
+    products, 1% in fact) and may scan every list instead (0.8 s against 0.07 s).
+    """
+    return (
+        "SELECT s.id FROM unnest(%s::bigint[]) AS named(product_id) CROSS JOIN LATERAL ("
+        f"  SELECT s.id FROM {SimilarProductList._meta.db_table} s "
+        f"  WHERE s.product_ids @> ARRAY[named.product_id] AND {condition}) s"
+    )

@@ -1,8 +1,10 @@
 import django.db.models.deletion
+from django.contrib.postgres.operations import RemoveIndexConcurrently
 from django.db import migrations, models
 
-# Foreign keys whose column already leads a unique index: their own index only cost
-# writes. Dropped concurrently, so serving reads never queue behind the drop's lock.
+# Foreign keys whose column already leads a unique index, and an index no statement
+# uses: they only cost writes. Dropped concurrently, so serving reads never queue
+# behind a drop's lock.
 REDUNDANT = [
     # (model, field, related model, related_name, table, column, index)
     ("productvector", "space", "embeddingspace", "vectors",
@@ -54,4 +56,10 @@ class Migration(migrations.Migration):
         ('saleor_personalization', '0010_similar_list_names_index'),
     ]
 
-    operations = [_drop(*redundant) for redundant in REDUNDANT]
+    operations = [
+        *(_drop(*redundant) for redundant in REDUNDANT),
+        # Unused: no statement finds lists by their computed_at through it.
+        RemoveIndexConcurrently(
+            model_name='similarproductlist', name='personalization_similar_stale'
+        ),
+    ]
