@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import units
-from .vocabulary import CERTIFICATIONS, MATERIALS
+from .vocabulary import CERTIFICATIONS, COLOURS, MATERIALS
 
 _NUMBER_RE = re.compile(r"(?<![A-Za-z0-9_.])(\d{1,3}(?:,\d{3})+|\d+)(?:([.,])(\d+))?")
 _UNIT_RE = re.compile(r"\s?(" + units.unit_pattern() + r")", re.IGNORECASE)
@@ -289,6 +289,11 @@ def materials(text: str) -> list[str]:
     """Materials named in the text, most specific first ("organic cotton" rather than
     also "cotton" for the same words)."""
     return _vocabulary_hits(text, MATERIALS)
+
+
+def colours(text: str) -> list[str]:
+    """Colours named in the text ("navy blue" rather than also "blue")."""
+    return _vocabulary_hits(text, COLOURS)
 
 
 def certifications(text: str) -> list[str]:

@@ -6,7 +6,7 @@ name and a detail a merchant can read. A rewrite must keep every fact the source
 states (numbers with units, percentages, sizes, model codes, materials,
 certifications, attribute values); attributes the source does not mention may be left
 out, since the page shows them anyway, but whatever the rewrite says must agree with
-the source or the attributes.
+the source or the attributes, colours included.
 
 Rules: ``empty``, ``length``, ``language``, ``markup``, ``dropped_fact``,
 ``changed_fact``, ``invented_number``, ``invented_fact``, ``invented_price``,
@@ -30,6 +30,7 @@ from .facts import (
     certifications,
     code_key,
     codes,
+    colours,
     materials,
     mentions,
     normalize,
@@ -212,6 +213,10 @@ def _facts(source: str, candidate: str, support: str,
     for kind, find in (("size", sizes), ("material", materials),
                        ("certification", certifications)):
         yield from _terms(kind, find(source), find(candidate), support, candidate)
+    # Only invented colours: a source's passing colour ("red berries") may go.
+    for colour in colours(candidate):
+        if not mentions(support, colour):
+            yield Violation("invented_fact", f'colour not in the source: "{colour}"', colour)
     reported = {s.upper() for s in sizes(source)}
     reported |= {m.upper() for m in materials(source) + certifications(source)}
     for name, values in attrs.items():

@@ -39,6 +39,20 @@ MATERIALS = _longest_first(
     "纸", "塑料", "硅胶", "橡胶", "乳胶", "记忆棉", "海绵", "蜂蜡", "大豆蜡",
 )
 
+# Colours a rewrite may only name when the product's text or attributes do: a small
+# model likes to add one ("comes in a vibrant shade of dark red"). Words with common
+# other senses in product text (cream, chocolate, gold, silver, black coffee) are left
+# to the other rules.
+COLOURS = _longest_first(
+    "red", "blue", "green", "yellow", "orange", "purple", "violet", "pink", "magenta",
+    "brown", "grey", "gray", "beige", "navy", "teal", "turquoise", "maroon", "burgundy",
+    "olive", "khaki", "charcoal", "lavender", "indigo", "crimson", "scarlet", "cyan",
+    "coral", "mustard", "emerald", "sky blue", "navy blue", "royal blue", "baby blue",
+    # Chinese
+    "红色", "蓝色", "绿色", "黄色", "橙色", "紫色", "粉色", "粉红色", "棕色", "咖啡色",
+    "灰色", "米色", "藏青色", "藏蓝色", "青色", "酒红色", "卡其色", "白色", "黑色",
+)
+
 CERTIFICATIONS = _longest_first(
     "GOTS", "OEKO-TEX", "Oeko-Tex", "STANDARD 100", "Standard 100", "bluesign", "Fairtrade", "Fair Trade",
     "FSC", "PEFC", "GRS", "RWS", "RDS", "USDA Organic", "EU Ecolabel", "Energy Star",

@@ -182,3 +182,24 @@ def test_a_name_the_source_never_uses_is_an_invented_claim():
         'name not in the source: "Northland"', 'name not in the source: "Studios"']
     assert check(source, "The Northline Tee is a crew neck tee in organic cotton with a ribbed "
                          "collar.", context=["Northline Tee"]).accepted
+
+
+def test_a_colour_the_product_never_names_is_an_invented_fact():
+    source = ("A bold blend of Brazilian and Indian beans, roasted dark for espresso. It tastes "
+              "of dark chocolate and a hint of clove.")
+    invented = check(source, "Roasted dark for espresso in a vibrant shade of red, this bold "
+                     "blend of Brazilian and Indian beans tastes of dark chocolate and clove.")
+    assert [v.detail for v in invented.violations if v.rule == "invented_fact"] == [
+        'colour not in the source: "red"'
+    ]
+    # Named by the attributes, the source, or the product's name: supported.
+    tee = "A crew neck tee knitted from organic cotton."
+    in_navy = "A crew neck tee in navy blue, knitted from organic cotton."
+    assert not check(tee, in_navy).accepted
+    assert check(tee, in_navy, {"Color": ["Navy blue"]}).accepted
+    assert check(tee + " Dyed navy blue.", "Dyed navy blue, a crew neck tee knitted from "
+                 "organic cotton.").accepted
+    assert check(tee, in_navy, context=["Navy Blue Crew Tee"]).accepted
+    zh = "这款圆领T恤采用有机棉。"
+    assert not check(zh, "这款红色圆领T恤采用有机棉。").accepted
+    assert check(zh, "这款红色圆领T恤采用有机棉。", {"颜色": ["红色"]}).accepted
