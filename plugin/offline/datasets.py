@@ -66,8 +66,9 @@ def load_dataset(path: str | Path, split: str = "test") -> EvalDataset:
     recbole = recbole_prefix(folder)
     if recbole is not None:
         return load_recbole(folder, recbole, split)
-    if movielens_files(folder) is not None:
-        return load_movielens(folder, split)
+    movielens = movielens_files(folder)
+    if movielens is not None:
+        return load_movielens(folder, movielens, split)
     raise DatasetError(
         folder, None,
         "unknown dataset format; expected UniSRec atomic files (<name>.test.inter, "

@@ -56,11 +56,9 @@ def movielens_files(folder: Path) -> tuple[str, str, str | None] | None:
     return None
 
 
-def load_movielens(folder: Path, split: str) -> EvalDataset:
-    """Read the MovieLens dataset in ``folder`` as its ``split`` split."""
-    files = movielens_files(folder)
-    if files is None:
-        raise DatasetError(folder, None, "no MovieLens movies and ratings files")
+def load_movielens(folder: Path, files: tuple[str, str, str | None], split: str) -> EvalDataset:
+    """Read the MovieLens dataset in ``folder``, laid out as ``files`` (see
+    :func:`movielens_files`), as its ``split`` split."""
     movies_name, ratings_name, tags_name = files
     if movies_name == "u.item":
         movie_ids, texts = _read_100k_movies(folder / movies_name, folder / "u.genre")
